@@ -1,0 +1,349 @@
+"""Compose a neuron model with any set of mechanisms into Brian2 objects.
+
+A *mechanism* (see :mod:`homeostasis`) is anything with two methods:
+
+``contribution(model) -> Contribution``
+    Equation text it adds to the neurons of a population and to the synapses onto them.
+``objects(group, circuit) -> list``
+    Extra Brian2 objects it needs once the group exists (an inhibitory pool, a controller
+    that tracks the population's mean rate). May return an empty list.
+
+A :class:`Circuit` collects populations and connections, merges each population's model
+with the contributions of its mechanisms (checking that no two disagree on a parameter), and
+hands back a :class:`~brian2.Network`. Everything is generated code: no Python callback runs
+during a simulation, so the same circuit runs on the numpy, cython and cpp_standalone targets.
+
+Examples
+--------
+>>> from brian2 import Hz, nA, pA, PoissonGroup
+>>> from models import CurrentLIF
+>>> c = Circuit()
+>>> E = c.population("E", CurrentLIF(), 20, I_ext=0.15 * nA)
+>>> inp = c.add(PoissonGroup(50, 10 * Hz, name="inp"))
+>>> syn = c.connect(inp, E, role="exc", weight=50 * pA, p=0.2)
+>>> net = c.network()
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import (
+    DimensionMismatchError,
+    Network,
+    NeuronGroup,
+    Quantity,
+    Synapses,
+    get_dimensions,
+    have_same_dimensions,
+)
+
+__all__ = ["Contribution", "SynapseTerms", "Circuit", "merge_namespaces", "RATE_TRACE"]
+
+#: The firing-rate estimate every mechanism that needs one shares: an exponential trace of
+#: the spike train whose mean is the rate (each spike adds 1/tau_r, which decays with tau_r).
+RATE_TRACE = "dr/dt = -r / tau_r : Hz"
+
+
+@dataclass
+class SynapseTerms:
+    """What a mechanism adds to the synapses of one role onto its population.
+
+    Attributes
+    ----------
+    model : str
+        Synapse equation lines (e.g. STDP traces).
+    on_pre, on_post : str
+        Statements appended to the presynaptic / postsynaptic pathway.
+    weight_factor : str
+        Expression multiplying ``w`` when a spike is transmitted (e.g. a shared gain).
+    run_regularly : list of (code, dt)
+        Slow updates run on the synapses every ``dt`` (e.g. synaptic scaling).
+    namespace : dict
+        Constants the statements refer to.
+    """
+
+    model: str = ""
+    on_pre: str = ""
+    on_post: str = ""
+    weight_factor: str = ""
+    run_regularly: list = field(default_factory=list)
+    namespace: dict = field(default_factory=dict)
+
+
+@dataclass
+class Contribution:
+    """What a mechanism adds to a population's neurons, and to synapses onto them.
+
+    Attributes
+    ----------
+    equations : str
+        Neuron equation lines.
+    reset : str
+        Statements appended to the reset (spiking models only).
+    claims : tuple of str
+        Adaptable model parameters this mechanism turns into state variables (it must then
+        define them in ``equations``).
+    rate_trace : bool
+        Whether it reads the shared rate trace ``r`` (time constant ``tau_r`` in
+        ``namespace``).
+    initial : dict
+        Initial values of neuron variables.
+    namespace : dict
+        Constants the equations refer to.
+    synapses : dict of str to SynapseTerms
+        Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
+    run_regularly : list of (code, dt)
+        Slow updates run on the neurons every ``dt``.
+    """
+
+    equations: str = ""
+    reset: str = ""
+    claims: tuple = ()
+    rate_trace: bool = False
+    initial: dict = field(default_factory=dict)
+    namespace: dict = field(default_factory=dict)
+    synapses: dict = field(default_factory=dict)
+    run_regularly: list = field(default_factory=list)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    try:
+        return have_same_dimensions(a, b) and np.array_equal(np.asarray(a), np.asarray(b))
+    except Exception:  # noqa: BLE001 - uncomparable values are different values
+        return False
+
+
+def merge_namespaces(parts) -> dict:
+    """Merge ``(owner, namespace)`` pairs; the same name with two values is an error.
+
+    One name means one thing in a population: if intrinsic plasticity and synaptic scaling
+    both read ``target_rate``, they must agree on it.
+    """
+    merged, owners = {}, {}
+    for owner, ns in parts:
+        for key, value in ns.items():
+            if key in merged and not _same(merged[key], value):
+                raise ValueError(
+                    f"{owners[key]} and {owner} disagree on {key!r}: {merged[key]!r} vs {value!r}; "
+                    "mechanisms acting on one population must share parameters of the same name"
+                )
+            merged.setdefault(key, value)
+            owners.setdefault(key, owner)
+    return merged
+
+
+def _name(obj) -> str:
+    return type(obj).__name__
+
+
+class _Population:
+    def __init__(self, group, model, mechanisms, contributions, namespace):
+        self.group = group
+        self.model = model
+        self.mechanisms = mechanisms
+        self.contributions = contributions
+        self.namespace = namespace
+        self.roles_connected: set = set()
+
+
+class Circuit:
+    """A collection of populations, connections and mechanisms that builds a Network.
+
+    Parameters
+    ----------
+    name : str
+        Prefix of the Brian2 object names (keeps several circuits in one script apart).
+    """
+
+    def __init__(self, name: str = "circuit"):
+        self.name = name
+        self._populations: dict[str, _Population] = {}
+        self._objects: list = []
+        self._extra: list = []
+        self._built = False
+
+    # -- populations ---------------------------------------------------------------------
+    def population(self, name: str, model, n: int, mechanisms=(), dt=None, **initial) -> NeuronGroup:
+        """Create ``n`` neurons of ``model`` with ``mechanisms`` acting on them.
+
+        Parameters
+        ----------
+        name : str
+            Population name (``circuit["E"]`` retrieves the group).
+        model : models.NeuronModel
+        n : int
+        mechanisms : sequence
+            Mechanisms acting on these neurons and on the synapses onto them.
+        dt : Quantity, optional
+            Integration time step of this population (defaults to ``defaultclock.dt``).
+        **initial
+            Initial values of neuron variables (``v=-60*mV``, ``I_ext=0.2*nA``, arrays allowed).
+        """
+        if self._built:
+            raise RuntimeError("the circuit's network was already built; create a new Circuit")
+        if name in self._populations:
+            raise ValueError(f"population {name!r} exists already")
+        if not (isinstance(n, (int, np.integer)) and n > 0):
+            raise ValueError(f"population size n must be a positive integer, got {n!r}")
+        mechanisms = tuple(mechanisms)
+        contributions = [m.contribution(model) for m in mechanisms]
+
+        claimed: dict[str, str] = {}
+        for m, c in zip(mechanisms, contributions):
+            for var in c.claims:
+                if var not in model.adaptable():
+                    raise ValueError(f"{_name(m)} adapts {var!r}, which {_name(model)} does not expose")
+                if var in claimed:
+                    raise ValueError(f"{claimed[var]} and {_name(m)} both adapt {var!r} of {_name(model)}")
+                claimed[var] = _name(m)
+
+        lines = [model.equations()]
+        adaptable = model.adaptable()
+        for var, value in adaptable.items():
+            if var not in claimed:
+                lines.append(f"{var} : {_unit_string(value)}")
+        needs_trace = any(c.rate_trace for c in contributions)
+        if needs_trace:
+            if not model.spiking:
+                raise ValueError(f"a rate trace needs a spiking model, not {_name(model)}")
+            lines.append(RATE_TRACE)
+        lines += [c.equations for c in contributions if c.equations]
+
+        namespace = merge_namespaces(
+            [(_name(model), model.namespace())] + [(_name(m), c.namespace) for m, c in zip(mechanisms, contributions)]
+        )
+        if needs_trace and "tau_r" not in namespace:
+            raise ValueError("a mechanism asked for the rate trace but no mechanism set 'tau_r'")
+
+        kwargs = dict(model="\n".join(lines), namespace=namespace, method=model.method,
+                      name=f"{self.name}_{name}")
+        if dt is not None:
+            kwargs["dt"] = dt
+        if model.spiking:
+            reset = [model.reset] + (["r += 1 / tau_r"] if needs_trace else []) + [c.reset for c in contributions if c.reset]
+            kwargs.update(threshold=model.threshold, reset="\n".join(reset),
+                          refractory=getattr(model, "tau_ref", False))
+        group = NeuronGroup(n, **kwargs)
+
+        for var, value in adaptable.items():
+            if var not in claimed:
+                setattr(group, var, value)
+        if model.spiking:
+            group.v = getattr(model, "E_L")
+        for c in contributions:
+            for var, value in c.initial.items():
+                setattr(group, var, value)
+        for var, value in initial.items():
+            if var not in group.variables:
+                raise ValueError(f"population {name!r} has no variable {var!r}")
+            setattr(group, var, value)
+        for m, c in zip(mechanisms, contributions):
+            for code, every in c.run_regularly:
+                self._extra.append(group.run_regularly(code, dt=every, name=f"{group.name}_{_snake(m)}_regularly"))
+
+        pop = _Population(group, model, mechanisms, contributions, namespace)
+        self._populations[name] = pop
+        self._objects.append(group)
+        for m in mechanisms:
+            self._extra.extend(m.objects(group, self) or [])
+        return group
+
+    def __getitem__(self, name: str) -> NeuronGroup:
+        return self._populations[name].group
+
+    # -- connections ---------------------------------------------------------------------
+    def connect(self, source, target: NeuronGroup, role: str, weight, p=None, i=None, j=None,
+                condition=None, delay=None, name=None) -> Synapses:
+        """Connect ``source`` to the population ``target`` with synapses of ``role``.
+
+        The target population's mechanisms add their terms for ``role`` (plasticity,
+        scaling, gains) to these synapses.
+
+        Parameters
+        ----------
+        source : brian2 group
+        target : NeuronGroup
+            A population created by :meth:`population`.
+        role : {"exc", "inh"}
+        weight : Quantity or str
+            Initial weight ``w`` in the unit the target model expects for this role, or a
+            Brian2 expression for it.
+        p, i, j, condition
+            Passed to :meth:`brian2.Synapses.connect` (all-to-all if none is given).
+        delay : Quantity, optional
+        """
+        pop = self._population_of(target)
+        targets = pop.model.synapse_targets
+        if role not in targets:
+            raise ValueError(f"role must be one of {sorted(targets)} for {_name(pop.model)}, got {role!r}")
+        var, unit = targets[role]
+        if not isinstance(weight, str):
+            if not have_same_dimensions(weight, unit):
+                raise DimensionMismatchError(
+                    f"weight of the {role!r} synapses onto {target.name} must have the unit of {unit}, got {weight!r}",
+                    get_dimensions(weight), get_dimensions(unit))
+            if not np.all(np.isfinite(np.asarray(weight))) or np.any(np.asarray(weight) < 0):
+                raise ValueError(f"weight of the {role!r} synapses must be finite and non-negative, got {weight!r}")
+
+        terms = [(m, c.synapses[role]) for m, c in zip(pop.mechanisms, pop.contributions) if role in c.synapses]
+        factors = [t.weight_factor for _, t in terms if t.weight_factor]
+        transmit = f"{var}_post += w" + "".join(f" * {f}" for f in factors)
+        model = "\n".join([f"w : {_unit_string(unit)}"] + [t.model for _, t in terms if t.model])
+        on_pre = "\n".join([transmit] + [t.on_pre for _, t in terms if t.on_pre])
+        on_post = "\n".join(t.on_post for _, t in terms if t.on_post) or None
+        namespace = merge_namespaces([(f"population {target.name}", pop.namespace)]
+                                     + [(_name(m), t.namespace) for m, t in terms])
+        syn_name = name or f"{self.name}_{getattr(source, 'name', 'src')}_to_{target.name}_{role}"
+        syn = Synapses(source, target, model=model, on_pre=on_pre, on_post=on_post,
+                       namespace=namespace, delay=delay, method="euler", name=syn_name)
+        kw = {k: v for k, v in dict(p=p, i=i, j=j, condition=condition).items() if v is not None}
+        syn.connect(**kw) if kw else syn.connect()
+        syn.w = weight
+        for m, t in terms:
+            for code, every in t.run_regularly:
+                self._extra.append(syn.run_regularly(code, dt=every, name=f"{syn_name}_{_snake(m)}_regularly"))
+        pop.roles_connected.add(role)
+        self._objects.append(syn)
+        return syn
+
+    def add(self, *objects):
+        """Add Brian2 objects (inputs, monitors) to the network; returns the first one."""
+        self._objects.extend(objects)
+        return objects[0] if objects else None
+
+    # -- network -------------------------------------------------------------------------
+    def network(self) -> Network:
+        """A Network of everything; checks every mechanism found the synapses it acts on."""
+        for name, pop in self._populations.items():
+            for m, c in zip(pop.mechanisms, pop.contributions):
+                missing = set(c.synapses) - pop.roles_connected
+                if missing:
+                    raise ValueError(
+                        f"{_name(m)} acts on {sorted(missing)} synapses onto population {name!r}, "
+                        "but none were connected")
+        self._built = True
+        return Network(*self._objects, *self._extra)
+
+    def _population_of(self, group) -> _Population:
+        for pop in self._populations.values():
+            if pop.group is group:
+                return pop
+        raise ValueError(f"{getattr(group, 'name', group)!r} is not a population of this circuit")
+
+
+def _unit_string(value) -> str:
+    """Brian2 unit text for a value or unit (``1`` for dimensionless)."""
+    if isinstance(value, Quantity) and not value.is_dimensionless:
+        from brian2 import get_unit
+
+        return repr(get_unit(get_dimensions(value)))
+    return "1"
+
+
+def _snake(obj) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", _name(obj)).lower()
+
