@@ -43,7 +43,7 @@ class NeuronModel(ParameterSet):
     synapse_targets: ClassVar[dict] = {}
     threshold: ClassVar[str | None] = None
     reset: ClassVar[str | None] = None
-    method: ClassVar[str] = "euler"
+    method: ClassVar = ("exact", "euler")  # exact where linear, else Euler
 
     def equations(self) -> str:
         """Model equations, without the adaptable parameters (the builder declares those)."""
@@ -120,7 +120,6 @@ class CurrentLIF(NeuronModel):
     synapse_targets: ClassVar[dict] = {"exc": ("I_e", amp), "inh": ("I_i", amp)}
     threshold: ClassVar[str] = "v > v_th"
     reset: ClassVar[str] = "v = V_reset"
-    method: ClassVar[str] = "exact"
 
     tau_m: object = param(20 * ms, ms, "membrane time constant")
     R_m: object = param(100 * Mohm, Mohm, "membrane resistance")

@@ -1,0 +1,1 @@
+"""Layer scale (being written)."""

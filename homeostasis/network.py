@@ -1,0 +1,1 @@
+"""Network scale (being written)."""
