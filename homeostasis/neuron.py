@@ -15,7 +15,65 @@ from models.parameters import param
 
 from .mechanism import Mechanism
 
-__all__ = ["AdaptiveThreshold"]
+__all__ = ["IntrinsicPlasticity", "AdaptiveThreshold"]
+
+
+@dataclass(frozen=True)
+class IntrinsicPlasticity(Mechanism):
+    """Rate intrinsic plasticity: Triesch's (2005) gain and bias rule for a sigmoid unit.
+
+    For ``y = 1 / (1 + exp(-(a u + b)))`` the rule that minimizes the Kullback-Leibler
+    divergence of the output distribution from an exponential of mean ``mu`` is, written in
+    continuous time with learning time constant ``tau_ip``,
+
+    .. math::
+        \\tau_{ip} \\frac{db}{dt} = 1 - \\left(2 + \\frac{1}{\\mu}\\right) y + \\frac{y^2}{\\mu},
+        \\qquad
+        \\tau_{ip} \\frac{da}{dt} = \\frac{1}{a} + u \\left[1 - \\left(2 + \\frac{1}{\\mu}\\right) y
+        + \\frac{y^2}{\\mu}\\right]
+
+    Each unit holds the statistics of its own output over time at a set point (mean ``mu``,
+    maximal entropy), as batch normalization holds each unit's statistics over samples.
+    The discrete rule's learning rate is ``eta = dt / tau_ip``.
+
+    Parameters
+    ----------
+    target_mean : float
+        Mean ``mu`` of the target exponential output distribution, in (0, 1).
+    tau_ip : Quantity
+        Learning time constant (``dt / eta``).
+
+    Examples
+    --------
+    >>> from brian2 import second
+    >>> from models import Circuit, RateNeuron
+    >>> c = Circuit()
+    >>> U = c.population("U", RateNeuron(instantaneous=True), 5,
+    ...                  [IntrinsicPlasticity(target_mean=0.2, tau_ip=1 * second)])
+    """
+
+    scale: ClassVar[str] = "neuron"
+    counterpart: ClassVar[str] = "batch normalization"
+    biology: ClassVar[str] = "intrinsic plasticity of gain and bias (Triesch 2005)"
+
+    target_mean: object = param(0.2, 1, "mean of the target exponential output distribution", bounds="fraction")
+    tau_ip: object = param(1 * second, ms, "learning time constant of gain and bias (dt / eta)")
+
+    def contribution(self, model) -> Contribution:
+        if model.spiking or getattr(model, "transfer", None) != "sigmoid":
+            raise ValueError("IntrinsicPlasticity (Triesch's rule) needs a RateNeuron with a sigmoid "
+                             f"transfer; use AdaptiveThreshold for spiking models, got {type(model).__name__}")
+        adaptable = model.adaptable()
+        return Contribution(
+            equations="""
+            ip_error = 1 - (2 + 1 / target_mean) * y + y**2 / target_mean : 1
+            db/dt = ip_error / tau_ip : 1
+            da/dt = (1 / a + u * ip_error) / tau_ip : 1
+            """,
+            claims=("a", "b"),
+            initial={"a": adaptable["a"], "b": adaptable["b"]},
+            namespace=self.namespace(),
+        )
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,8 @@ class Circuit:
         self._built = False
 
     # -- populations ---------------------------------------------------------------------
-    def population(self, name: str, model, n: int, mechanisms=(), dt=None, **initial) -> NeuronGroup:
+    def population(self, name: str, model, n: int, mechanisms=(), dt=None, namespace=None,
+                   **initial) -> NeuronGroup:
         """Create ``n`` neurons of ``model`` with ``mechanisms`` acting on them.
 
         Parameters
@@ -180,6 +181,8 @@ class Circuit:
             Mechanisms acting on these neurons and on the synapses onto them.
         dt : Quantity, optional
             Integration time step of this population (defaults to ``defaultclock.dt``).
+        namespace : dict, optional
+            Further names the equations refer to (a :class:`~brian2.TimedArray` drive).
         **initial
             Initial values of neuron variables (``v=-60*mV``, ``I_ext=0.2*nA``, arrays allowed).
         """
@@ -215,6 +218,7 @@ class Circuit:
 
         namespace = merge_namespaces(
             [(_name(model), model.namespace())] + [(_name(m), c.namespace) for m, c in zip(mechanisms, contributions)]
+            + [(f"the namespace of population {name!r}", dict(namespace or {}))]
         )
         if needs_trace and "tau_r" not in namespace:
             raise ValueError("a mechanism asked for the rate trace but no mechanism set 'tau_r'")
@@ -251,6 +255,10 @@ class Circuit:
         for m in mechanisms:
             self._extra.extend(m.objects(group, self) or [])
         return group
+
+    def model_of(self, group) -> object:
+        """The neuron model of a population of this circuit."""
+        return self._population_of(group).model
 
     def __getitem__(self, name: str) -> NeuronGroup:
         return self._populations[name].group

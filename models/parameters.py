@@ -42,8 +42,9 @@ def param(default, unit=1, help: str = "", bounds: str | None = "positive"):
     ----------
     default : Quantity or float
         Default value (copied per instance, as quantities are arrays).
-    unit : brian2 Unit or 1
-        The value must have the dimensions of this unit; ``1`` for dimensionless.
+    unit : brian2 Unit, 1, or tuple of them
+        The value must have the dimensions of this unit (of one of them, for a tuple, as a
+        synaptic weight may be a current or a conductance); ``1`` for dimensionless.
     help : str
         What the parameter means, for error messages and docs.
     bounds : {"positive", "nonnegative", "fraction", None}
@@ -61,11 +62,12 @@ def check_quantity(owner: str, name: str, value, unit=1, bounds: str | None = "p
     """Check one value's dimensions, finiteness and range; raise a clear error naming it."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"parameter {name!r} of {owner} must be a number, got {value!r}")
-    if not have_same_dimensions(value, unit):
+    units = unit if isinstance(unit, tuple) else (unit,)
+    if not any(have_same_dimensions(value, u) for u in units):
         raise DimensionMismatchError(
             f"parameter {name!r} of {owner} must have the unit of {_unit_name(unit)}, got {value!r}",
             get_dimensions(value),
-            get_dimensions(unit),
+            get_dimensions(units[0]),
         )
     raw = np.asarray(value, dtype=float)
     if raw.size == 0 or not np.all(np.isfinite(raw)):
@@ -76,6 +78,8 @@ def check_quantity(owner: str, name: str, value, unit=1, bounds: str | None = "p
 
 
 def _unit_name(unit) -> str:
+    if isinstance(unit, tuple):
+        return " or ".join(_unit_name(u) for u in unit)
     return "1 (dimensionless)" if not isinstance(unit, Quantity) else str(unit)
 
 

@@ -1,0 +1,55 @@
+"""A population-level controller: one slow variable fed by, and fed back to, a whole group.
+
+Layer and network homeostasis act on a population as a whole: an inhibitory gain set by the
+fraction of active neurons, or by the mean rate of the whole network. In generated code
+(no Python callbacks) this is two sets of synapses around a one-neuron group:
+
+- *gather*: every neuron of the population writes into a ``(summed)`` variable of the
+  controller (``A_post = int(r_pre > theta) / N_incoming`` is the active fraction);
+- the controller integrates its own equations (``dlog_g/dt = (A - A0) / tau``);
+- *broadcast*: a ``(summed)`` variable copies the controller's output into every neuron of
+  the population, where synapses read it as a weight factor.
+"""
+from __future__ import annotations
+
+from brian2 import NeuronGroup, Synapses
+
+__all__ = ["population_controller"]
+
+
+def population_controller(group, name: str, equations: str, gather: str, broadcast: str,
+                          namespace: dict, initial: dict | None = None) -> list:
+    """Brian2 objects of a controller acting on every neuron of ``group``.
+
+    Parameters
+    ----------
+    group : NeuronGroup
+        The population; it must declare the broadcast target variable (``g : 1``).
+    name : str
+        Name of the controller group (its synapses get suffixes).
+    equations : str
+        Controller equations, including the gathered variable as a plain parameter.
+    gather : str
+        Summed-variable line on the group-to-controller synapses, e.g.
+        ``"R_post = r_pre / N_incoming : Hz (summed)"``.
+    broadcast : str
+        Summed-variable line on the controller-to-group synapses, e.g.
+        ``"g_post = g_pre : 1 (summed)"``.
+    namespace : dict
+        Constants of the controller equations.
+    initial : dict, optional
+        Initial values of controller variables.
+
+    Returns
+    -------
+    list
+        The controller group and its two synapse objects, ready for a Network.
+    """
+    ctrl = NeuronGroup(1, equations, namespace=namespace, method="euler", name=name)
+    for var, value in (initial or {}).items():
+        setattr(ctrl, var, value)
+    up = Synapses(group, ctrl, model=gather, namespace=namespace, name=f"{name}_gather")
+    up.connect()
+    down = Synapses(ctrl, group, model=broadcast, namespace=namespace, name=f"{name}_broadcast")
+    down.connect()
+    return [ctrl, up, down]
