@@ -1,0 +1,159 @@
+"""The ``homeostasis`` command line (also ``python -m simulations``).
+
+::
+
+    homeostasis list
+    homeostasis params NAME
+    homeostasis run NAME [--quick] [--seed N] [--set key=value ...] [--out DIR] [--backend B]
+    homeostasis figures [--quick] [--out DIR] [--backend B]
+    homeostasis compare [--datasets ...] [--methods ...] [--seeds N] [--steps N] [--batch-size N]
+    homeostasis sweep NAME --grid key=v1,v2 [...] [--seeds N] [--quick] [--workers N] [--scheduler ADDR]
+
+Bad input (unknown experiment or key, a value in the wrong unit) is reported in one line
+and exit status 2, before anything runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .backend import BACKENDS
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="homeostasis",
+        description="Homeostatic plasticity in Brian2 next to normalization in deep learning.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="list the experiments, one line each")
+    show = sub.add_parser("params", help="the parameters of an experiment, with units and defaults")
+    show.add_argument("name")
+
+    def common(p, seed=True):
+        p.add_argument("--quick", action="store_true", help="small sizes for demos and CI (same code path)")
+        p.add_argument("--out", default="results", help="parent directory of the results (default: results)")
+        p.add_argument("--backend", default="numpy", choices=BACKENDS, help="Brian2 code-generation target")
+        p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+        if seed:
+            p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    run = sub.add_parser("run", help="run one experiment and write OUT/NAME/")
+    run.add_argument("name")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a parameter, with its unit (--set target_rate=5*Hz)")
+    common(run)
+
+    figs = sub.add_parser("figures", help="run every figure experiment")
+    common(figs)
+
+    compare = sub.add_parser("compare", help="ANN normalization benchmark (table printed and written)")
+    compare.add_argument("--datasets", nargs="+", default=None)
+    compare.add_argument("--methods", nargs="+", default=None)
+    compare.add_argument("--seeds", type=int, default=None)
+    compare.add_argument("--steps", type=int, default=None)
+    compare.add_argument("--batch-size", type=int, default=None)
+    compare.add_argument("--quick", action="store_true")
+    compare.add_argument("--out", default="results")
+    compare.add_argument("--no-progress", action="store_true")
+
+    sweep = sub.add_parser("sweep", help="run a grid of parameter values and seeds on Dask")
+    sweep.add_argument("name")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...")
+    sweep.add_argument("--seeds", type=int, default=1)
+    sweep.add_argument("--quick", action="store_true")
+    sweep.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    sweep.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    sweep.add_argument("--out", default="sweeps")
+    sweep.add_argument("--backend", default="numpy", choices=BACKENDS)
+    sweep.add_argument("--metric", default=None, help="metric to plot against the first grid key")
+    return parser
+
+
+def _list() -> int:
+    from .registry import registry
+
+    for name, exp in registry().items():
+        print(f"{name:26s} {exp.description}")
+    return 0
+
+
+def _params(name: str) -> int:
+    from .registry import get
+
+    exp = get(name)
+    for p in exp.params:
+        quick = "" if p.quick is None else f"  (quick: {p.quick})"
+        print(f"{p.name:24s} {p.default!s:>14}{quick}  {p.help}")
+    return 0
+
+
+def _run(args) -> int:
+    from .output import run_experiment
+    from .params import parse_overrides
+
+    path = run_experiment(args.name, parse_overrides(args.overrides), seed=args.seed, quick=args.quick,
+                          out=args.out, backend=args.backend, progress=not args.no_progress)
+    print(f"wrote {path}")
+    return 0
+
+
+def _figures(args) -> int:
+    from tqdm import tqdm
+
+    from .output import run_experiment
+    from .registry import registry
+
+    names = [n for n, e in registry().items() if e.figure]
+    failed = []
+    bar = tqdm(names, desc="figures", unit="experiment", disable=args.no_progress)
+    for name in bar:
+        bar.set_postfix_str(name)
+        start = time.perf_counter()
+        try:
+            path = run_experiment(name, seed=args.seed, quick=args.quick, out=args.out,
+                                  backend=args.backend, progress=False)
+        except Exception as err:  # noqa: BLE001 - report every failure, then fail overall
+            failed.append(name)
+            tqdm.write(f"FAILED {name}: {type(err).__name__}: {err}")
+            continue
+        tqdm.write(f"{name}: {path} ({time.perf_counter() - start:.0f} s)")
+    if failed:
+        print(f"{len(failed)} of {len(names)} experiments failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``homeostasis`` console script."""
+    from brian2 import DimensionMismatchError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _list()
+        if args.command == "params":
+            return _params(args.name)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "figures":
+            return _figures(args)
+        if args.command == "compare":
+            from homeostasis.ann.compare import main as compare_main
+
+            return compare_main(args)
+        if args.command == "sweep":
+            from .sweep import main as sweep_main
+
+            return sweep_main(args)
+    except (KeyError, ValueError, DimensionMismatchError, TypeError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"homeostasis {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; no partial result was written", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,168 @@
+"""Run an experiment and write its outputs atomically: all files or none.
+
+Every run writes ``OUT/NAME/`` with ``metrics.json``, ``data.npz``, ``figure.png`` and
+``figure.pdf``. The files are written into a hidden temporary directory beside the
+destination and moved into place with one rename at the end, so an error or Ctrl-C never
+leaves a half-written result, and a previous complete result is replaced only by a new
+complete one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .backend import check_backend
+from .params import resolve
+from .registry import Result, RunContext, get
+
+__all__ = ["run_experiment", "REQUIRED_METRICS", "jsonable", "flatten"]
+
+#: The metrics keys other tools read (DESIGN.md); an experiment that omits one is a bug.
+REQUIRED_METRICS = {
+    "intrinsic-plasticity": ["target_mean", "output_mean", "output_cv", "kl_to_exponential", "target_rate_hz",
+                             "spiking_rate_mean_hz", "spiking_rate_cv_with_ip", "spiking_rate_cv_without_ip"],
+    "synaptic-scaling": ["target_rate_hz", "rate_before_hz", "rate_after_block_hz", "rate_after_boost_hz",
+                         "scale_factor_block", "scale_factor_boost", "multiplicative_r2_block",
+                         "multiplicative_r2_boost"],
+    "lateral-inhibition": ["gain_invariance", "pattern_correlation", "target_active_fraction", "active_fraction"],
+    "network-homeostasis": ["target_rate_hz", "rate_initial_hz", "rate_final_hz", "rate_after_perturbation_hz",
+                            "rate_recovered_hz"],
+}
+
+
+def jsonable(value):
+    """Numbers, quantities and arrays as JSON values (non-finite numbers become null)."""
+    from brian2 import Quantity
+
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Quantity):
+        return str(value) if value.size == 1 else [str(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def flatten(metrics: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` to ``{"a.b": 1}``."""
+    out = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def _git_commit() -> str | None:
+    try:
+        here = Path(__file__).resolve().parent
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                              timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("homeostasis", "brian2", "numpy", "scipy", "matplotlib", "scikit-learn"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quick: bool = False,
+                   out: str | os.PathLike = "results", backend: str = "numpy", progress: bool = True) -> Path:
+    """Run experiment ``name`` and write ``out/name/``; return that directory.
+
+    Parameters
+    ----------
+    name : str
+        A registered experiment (``homeostasis list``).
+    overrides : dict
+        Parameter values, as ``--set`` text (``"5*Hz"``) or as values.
+    seed : int
+    quick : bool
+        Quick mode: smaller sizes, same code path.
+    out : path
+        Parent directory of the result.
+    backend : {"numpy", "cython", "cpp_standalone"}
+    progress : bool
+        Show progress bars.
+
+    Examples
+    --------
+    >>> run_experiment("synaptic-scaling", {"target_rate": "5*Hz"}, quick=True)  # doctest: +SKIP
+    PosixPath('results/synaptic-scaling')
+    """
+    import brian2
+    from .registry import Params
+
+    exp = get(name)
+    check_backend(backend)
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    values = resolve(exp, dict(overrides or {}), quick)  # validates before anything runs
+    brian2.seed(int(seed))
+    np.random.seed(int(seed))
+    ctx = RunContext(seed=int(seed), quick=quick, backend=backend, progress=progress)
+
+    start = time.perf_counter()
+    result = exp.func(Params(values), ctx)
+    wall = time.perf_counter() - start
+    if not isinstance(result, Result):
+        raise TypeError(f"experiment {name!r} returned {type(result).__name__}, not Result")
+    flat = flatten(result.metrics)
+    missing = [k for k in REQUIRED_METRICS.get(name, []) if k not in flat]
+    if missing:
+        raise RuntimeError(f"experiment {name!r} did not produce the required metrics {missing}")
+
+    metrics = dict(result.metrics)
+    metrics.update(params=jsonable(values), seed=int(seed), quick=bool(quick), backend=backend,
+                   versions=_versions(), git_commit=_git_commit(), wall_seconds=round(wall, 3))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    final = out / name
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
+    try:
+        (tmp / "metrics.json").write_text(json.dumps(jsonable(metrics), indent=2, sort_keys=False) + "\n")
+        np.savez_compressed(tmp / "data.npz", **{k: np.asarray(v) for k, v in result.data.items()})
+        if result.figure is not None:
+            result.figure.savefig(tmp / "figure.png", dpi=150)
+            result.figure.savefig(tmp / "figure.pdf")
+            import matplotlib.pyplot as plt
+
+            plt.close(result.figure)
+        for fname, text in result.extra_files.items():
+            (tmp / fname).write_text(text)
+        old = None
+        if final.exists():
+            old = out / f".{name}.{os.getpid()}.old"
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

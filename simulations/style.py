@@ -1,0 +1,31 @@
+"""One figure style for every experiment: readable at column width, no chart junk."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files; never open a window (CI and clusters have no display)
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["figure", "COLORS"]
+
+#: Colours used consistently across figures: without / with the mechanism, and the target.
+COLORS = {"without": "#9e9e9e", "with": "#1f77b4", "target": "#d62728", "block": "#2ca02c", "boost": "#ff7f0e"}
+
+_RC = {
+    "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
+    "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.spines.top": False,
+    "axes.spines.right": False, "figure.dpi": 150, "savefig.bbox": "tight",
+}
+
+
+def figure(ncols: int = 2, nrows: int = 1, width: float = 7.0, height: float = 2.6, title: str | None = None):
+    """A figure and a flat list of axes in the project style."""
+    with plt.rc_context(_RC):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), squeeze=False)
+    for ax in axes.flat:
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.set_layout_engine("constrained")
+    return fig, list(axes.flat)
