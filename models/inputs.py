@@ -16,7 +16,7 @@ from .parameters import check_quantity
 __all__ = ["poisson_source", "timed_drive", "gaussian_drive"]
 
 
-def poisson_source(n: int, rates, name: str = "poisson", dt=None) -> PoissonGroup:
+def poisson_source(n: int, rates, name: str = "poisson", dt=None, namespace=None) -> PoissonGroup:
     """``n`` independent Poisson spike trains.
 
     Parameters
@@ -25,12 +25,16 @@ def poisson_source(n: int, rates, name: str = "poisson", dt=None) -> PoissonGrou
     rates : Quantity or str
         Rate in Hz (scalar or one per source) or a Brian2 expression (e.g. ``"rate_in(t)"``).
     name : str
+    namespace : dict, optional
+        Names the rate expression refers to (a :class:`~brian2.TimedArray` schedule).
     """
     if not (isinstance(n, (int, np.integer)) and n > 0):
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if not isinstance(rates, str):
         check_quantity("poisson_source", "rates", rates, Hz, bounds="nonnegative")
     kw = {"dt": dt} if dt is not None else {}
+    if namespace is not None:
+        kw["namespace"] = dict(namespace)
     return PoissonGroup(n, rates, name=name, **kw)
 
 

@@ -38,7 +38,7 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
                          namespace={"stim": stim})
         mon = StateMonitor(U, ["y", "a", "b"], record=True, dt=10 * dt, name="rate_ip_mon")
         net = Network(c.network(), mon)
-        net.run(duration)
+        net.run(duration, namespace={})
         t = np.asarray(mon.t / second)
         keep = t >= float((duration - measure) / second)
         return {"y": np.asarray(mon.y).T[keep], "t": t, "a_trace": np.asarray(mon.a).T,
@@ -59,7 +59,7 @@ def simulate_spiking_ip(with_ip=True, target_rate=5 * Hz, eta_threshold=1 * mV, 
         E = c.population("E", CurrentLIF(), n_neurons, mechanisms, I_ext=drive)
         spikes = SpikeMonitor(E, name=f"{c.name}_spikes")
         net = Network(c.network(), spikes)
-        net.run(duration)
+        net.run(duration, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         late = t >= float((duration - measure) / second)
         rates = np.bincount(i[late], minlength=n_neurons) / float(measure / second)
