@@ -32,7 +32,7 @@ class EINetwork:
 
 def ei_network(n_e: int = 800, n_i: int = 200, p: float = 0.1, model: NeuronModel | None = None,
                w_ee=0.3 * nS, w_ei=0.3 * nS, w_ie=3 * nS, w_ii=3 * nS, I_ext=200 * pA,
-               mechanisms_e=(), mechanisms_i=(), name: str = "ei", extra=()) -> EINetwork:
+               mechanisms_e=(), mechanisms_i=(), name: str = "ei", extra=(), namespace=None) -> EINetwork:
     """A sparse random recurrent network of excitatory and inhibitory LIF neurons.
 
     Defaults follow the conductance-based network of Vogels et al. (2011): every neuron is
@@ -55,6 +55,8 @@ def ei_network(n_e: int = 800, n_i: int = 200, p: float = 0.1, model: NeuronMode
         Mechanisms acting on the E (resp. I) neurons and on the synapses onto them.
     extra : sequence
         Further Brian2 objects (monitors) to include in the network.
+    namespace : dict, optional
+        Further names the neurons' equations and updates refer to (a drive schedule).
     """
     if not 0 < p <= 1:
         raise ValueError(f"connection probability p must lie in (0, 1], got {p!r}")
@@ -62,8 +64,8 @@ def ei_network(n_e: int = 800, n_i: int = 200, p: float = 0.1, model: NeuronMode
     model = model or ConductanceLIF()
     c = Circuit(name)
     v0 = "E_L + rand() * (V_th - E_L)"
-    E = c.population("E", model, n_e, mechanisms_e, I_ext=I_ext, v=v0)
-    I = c.population("I", model, n_i, mechanisms_i, I_ext=I_ext, v=v0)
+    E = c.population("E", model, n_e, mechanisms_e, namespace=namespace, I_ext=I_ext, v=v0)
+    I = c.population("I", model, n_i, mechanisms_i, namespace=namespace, I_ext=I_ext, v=v0)
     syn = {
         "EE": c.connect(E, E, "exc", w_ee, p=p),
         "EI": c.connect(E, I, "exc", w_ei, p=p),
