@@ -14,8 +14,9 @@ Examples
 from __future__ import annotations
 
 import ast
-import math
 import operator
+
+import numpy as np
 
 from brian2 import DimensionMismatchError, Quantity, get_dimensions, have_same_dimensions
 from brian2.units.allunits import all_units
@@ -88,7 +89,7 @@ def parse_value(param, text: str):
             get_dimensions(value), get_dimensions(unit))
     if param.unit == "1":
         value = float(value)
-    if not math.isfinite(float(value / unit if unit != 1 else value)):
+    if not np.all(np.isfinite(np.asarray(value, dtype=float))):
         raise ValueError(f"{where}: value must be finite")
     return value
 

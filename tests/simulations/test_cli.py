@@ -1,0 +1,114 @@
+"""The homeostasis command line and the output contract."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from brian2 import DimensionMismatchError, Hz, second
+
+from simulations import registry as reg
+from simulations.cli import main
+from simulations.output import REQUIRED_METRICS, run_experiment
+from simulations.params import parse_overrides, parse_value, resolve
+from simulations.registry import Param, Result, experiment
+
+
+@pytest.fixture
+def toy():
+    """A tiny registered experiment (removed again afterwards)."""
+    @experiment("toy", "A toy experiment for tests.", params=[
+        Param("target_rate", 5 * Hz, "Hz", "a rate"), Param("n", 3, None, "a count", quick=2),
+        Param("fail", False, None, "raise midway")], figure=False)
+    def toy_exp(p, ctx):
+        if p.fail:
+            raise RuntimeError("toy failure")
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure()
+        return Result({"rate_hz": float(p.target_rate / Hz), "n": p.n, "nested": {"x": 1.5}},
+                      {"values": ctx.rng.normal(size=p.n)}, fig)
+
+    yield "toy"
+    reg._REGISTRY.pop("toy", None)
+
+
+def test_every_design_experiment_is_registered():
+    assert set(REQUIRED_METRICS) <= set(reg.registry())
+
+
+def test_list_prints_one_line_per_experiment(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(reg.registry())
+    assert any(line.startswith("synaptic-scaling") for line in lines)
+
+
+def test_set_parses_units_and_rejects_wrong_units():
+    p = Param("target_rate", 5 * Hz, "Hz")
+    assert parse_value(p, "10*Hz") == 10 * Hz
+    assert parse_value(Param("tau", 1 * second, "second"), "500*ms") == 0.5 * second
+    with pytest.raises(DimensionMismatchError, match="target_rate"):
+        parse_value(p, "10*second")
+    with pytest.raises(ValueError, match="only numbers"):
+        parse_value(p, "__import__('os').system('true')")
+    assert parse_value(Param("n", 3), "7") == 7
+    with pytest.raises(ValueError, match="integer"):
+        parse_value(Param("n", 3), "2.5")
+    with pytest.raises(ValueError, match="key=value"):
+        parse_overrides(["target_rate"])
+
+
+def test_unknown_key_lists_the_valid_keys(toy):
+    with pytest.raises(KeyError, match="valid keys: target_rate, n, fail"):
+        resolve(reg.get(toy), {"nope": "1"}, quick=False)
+
+
+def test_run_writes_the_contract_files_with_metadata(toy, tmp_path):
+    path = run_experiment(toy, {"target_rate": "7*Hz"}, seed=3, quick=True, out=tmp_path)
+    assert sorted(p.name for p in path.iterdir()) == ["data.npz", "figure.pdf", "figure.png", "metrics.json"]
+    metrics = json.loads((path / "metrics.json").read_text())
+    assert metrics["rate_hz"] == 7.0 and metrics["n"] == 2 and metrics["nested"]["x"] == 1.5
+    assert metrics["seed"] == 3 and metrics["quick"] is True and metrics["params"]["target_rate"] == "7. Hz"
+    assert metrics["versions"]["brian2"] and metrics["wall_seconds"] >= 0
+    again = run_experiment(toy, {"target_rate": "7*Hz"}, seed=3, quick=True, out=tmp_path)
+    np.testing.assert_array_equal(np.load(path / "data.npz")["values"], np.load(again / "data.npz")["values"])
+
+
+def test_a_failing_run_leaves_nothing_and_keeps_the_previous_result(toy, tmp_path):
+    good = run_experiment(toy, out=tmp_path)
+    before = (good / "metrics.json").read_text()
+    with pytest.raises(RuntimeError, match="toy failure"):
+        run_experiment(toy, {"fail": "true"}, out=tmp_path)
+    assert (good / "metrics.json").read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["toy"]
+
+
+def test_cli_reports_bad_input_with_exit_status_2(capsys):
+    assert main(["run", "no-such-experiment"]) == 2
+    assert "unknown experiment" in capsys.readouterr().err
+    assert main(["run", "synaptic-scaling", "--set", "target_rate=5*second"]) == 2
+    assert "target_rate" in capsys.readouterr().err
+    assert main(["run", "synaptic-scaling", "--set", "bogus=1"]) == 2
+    assert "valid keys" in capsys.readouterr().err
+    assert main(["run", "intrinsic-plasticity", "--set", "target_mean=-0.2"]) == 2
+    assert "target_mean" in capsys.readouterr().err
+
+
+def test_lateral_inhibition_runs_end_to_end_through_python_m(tmp_path):
+    cmd = [sys.executable, "-m", "simulations", "run", "lateral-inhibition", "--quick", "--no-progress",
+           "--set", "n_neurons=40", "--set", "duration=2*second", "--out", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    metrics = json.loads((tmp_path / "lateral-inhibition" / "metrics.json").read_text())
+    for key in REQUIRED_METRICS["lateral-inhibition"]:
+        assert key in metrics
+    assert metrics["gain_invariance"] < 0.1 and metrics["pattern_correlation"] > 0.99
+
+
+@pytest.mark.slow
+def test_figures_quick_produces_every_figure(tmp_path):
+    assert main(["figures", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    for name, exp in reg.registry().items():
+        if exp.figure:
+            assert (tmp_path / name / "figure.png").stat().st_size > 1000
