@@ -23,7 +23,7 @@ figures: $(STAMP)
 	$(BIN)/homeostasis figures --quick --out results
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --durations=15
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ""
