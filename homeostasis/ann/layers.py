@@ -1,0 +1,209 @@
+"""Layers of the numpy MLP: forward and backward written out, checked by finite differences.
+
+Every layer has ``forward(x, training) -> y``, ``backward(dy) -> dx`` and two dicts,
+``params`` and ``grads`` (same keys), so optimizers and gradient checks treat them alike.
+
+Examples
+--------
+>>> import numpy as np
+>>> layer = Linear(3, 2, np.random.default_rng(0))
+>>> y = layer.forward(np.ones((4, 3)), training=True)
+>>> dx = layer.backward(np.ones_like(y))
+>>> dx.shape, sorted(layer.grads)
+((4, 3), ['b', 'w'])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Layer", "Linear", "WeightNormLinear", "BatchNorm", "LayerNorm", "ReLU", "SELU",
+           "softmax_cross_entropy"]
+
+
+class Layer:
+    """Base: no parameters, identity."""
+
+    scale: str | None = None
+    counterpart: str | None = None
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+
+    def forward(self, x, training: bool = False):
+        return x
+
+    def backward(self, dy):
+        return dy
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}{v.shape}' for k, v in self.params.items())})"
+
+
+class Linear(Layer):
+    """``y = x W + b`` with He (ReLU) or LeCun (SELU) normal initialization."""
+
+    def __init__(self, n_in: int, n_out: int, rng, init: str = "he"):
+        super().__init__()
+        if n_in < 1 or n_out < 1:
+            raise ValueError(f"Linear needs positive sizes, got {n_in} -> {n_out}")
+        std = np.sqrt((2.0 if init == "he" else 1.0) / n_in)
+        self.params = {"w": rng.normal(0.0, std, (n_in, n_out)), "b": np.zeros(n_out)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def forward(self, x, training=False):
+        self._x = x
+        return x @ self.params["w"] + self.params["b"]
+
+    def backward(self, dy):
+        self.grads["w"] = self._x.T @ dy
+        self.grads["b"] = dy.sum(axis=0)
+        return dy @ self.params["w"].T
+
+
+class WeightNormLinear(Layer):
+    """Weight normalization (Salimans & Kingma 2016): ``w_j = g_j v_j / ||v_j||`` per output unit.
+
+    The direction ``v_j / ||v_j||`` and the length ``g_j`` of each unit's incoming weight
+    vector are separate parameters: the synapse-scale counterpart of synaptic scaling, which
+    keeps the relative strengths of a neuron's inputs and changes only their overall size.
+    """
+
+    scale = "synapse"
+    counterpart = "weight normalization"
+
+    def __init__(self, n_in: int, n_out: int, rng):
+        super().__init__()
+        v = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
+        self.params = {"v": v, "g": np.linalg.norm(v, axis=0), "b": np.zeros(n_out)}
+        self.grads = {k: np.zeros_like(p) for k, p in self.params.items()}
+
+    def forward(self, x, training=False):
+        v, g = self.params["v"], self.params["g"]
+        self._x, self._norm = x, np.linalg.norm(v, axis=0)
+        self._w = v * (g / self._norm)
+        return x @ self._w + self.params["b"]
+
+    def backward(self, dy):
+        v, g, norm = self.params["v"], self.params["g"], self._norm
+        dw = self._x.T @ dy
+        u = v / norm
+        self.grads["g"] = np.sum(dw * u, axis=0)
+        self.grads["v"] = (g / norm) * (dw - u * self.grads["g"])
+        self.grads["b"] = dy.sum(axis=0)
+        return dy @ self._w.T
+
+
+class BatchNorm(Layer):
+    """Batch normalization (Ioffe & Szegedy 2015): each unit normalized over the batch.
+
+    Training uses the batch statistics and updates running ones; evaluation uses the running
+    statistics. A batch of one has no statistics, so training with it is refused.
+    """
+
+    scale = "neuron"
+    counterpart = "batch normalization"
+
+    def __init__(self, n: int, momentum: float = 0.1, eps: float = 1e-5):
+        super().__init__()
+        self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
+        self.grads = {k: np.zeros(n) for k in self.params}
+        self.running_mean, self.running_var = np.zeros(n), np.ones(n)
+        self.momentum, self.eps = momentum, eps
+
+    def forward(self, x, training=False):
+        if training:
+            if x.shape[0] < 2:
+                raise ValueError("batch normalization needs a batch of at least 2 samples in training; "
+                                 "use an online method (ssn, ip, divisive, global) for batch size 1")
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            self.running_mean += self.momentum * (mean - self.running_mean)
+            self.running_var += self.momentum * (var - self.running_var)
+        else:
+            mean, var = self.running_mean, self.running_var
+        self._inv = 1.0 / np.sqrt(var + self.eps)
+        self._xhat = (x - mean) * self._inv
+        self._training = training
+        return self.params["gamma"] * self._xhat + self.params["beta"]
+
+    def backward(self, dy):
+        xhat, inv, gamma = self._xhat, self._inv, self.params["gamma"]
+        self.grads["gamma"] = np.sum(dy * xhat, axis=0)
+        self.grads["beta"] = dy.sum(axis=0)
+        dxhat = dy * gamma
+        if not self._training:
+            return dxhat * inv
+        n = dy.shape[0]
+        return inv / n * (n * dxhat - dxhat.sum(axis=0) - xhat * np.sum(dxhat * xhat, axis=0))
+
+
+class LayerNorm(Layer):
+    """Layer normalization (Ba et al. 2016): each sample normalized across the layer's units."""
+
+    scale = "layer"
+    counterpart = "layer normalization"
+
+    def __init__(self, n: int, eps: float = 1e-5):
+        super().__init__()
+        self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
+        self.grads = {k: np.zeros(n) for k in self.params}
+        self.eps = eps
+
+    def forward(self, x, training=False):
+        mean = x.mean(axis=1, keepdims=True)
+        self._inv = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + self.eps)
+        self._xhat = (x - mean) * self._inv
+        return self.params["gamma"] * self._xhat + self.params["beta"]
+
+    def backward(self, dy):
+        xhat, inv = self._xhat, self._inv
+        self.grads["gamma"] = np.sum(dy * xhat, axis=0)
+        self.grads["beta"] = dy.sum(axis=0)
+        dxhat = dy * self.params["gamma"]
+        n = dy.shape[1]
+        return inv / n * (n * dxhat - dxhat.sum(axis=1, keepdims=True)
+                          - xhat * np.sum(dxhat * xhat, axis=1, keepdims=True))
+
+
+class ReLU(Layer):
+    """``max(0, x)``."""
+
+    def forward(self, x, training=False):
+        self._mask = x > 0
+        return x * self._mask
+
+    def backward(self, dy):
+        return dy * self._mask
+
+
+class SELU(Layer):
+    """Scaled exponential linear unit (Klambauer et al. 2017): the self-normalizing activation.
+
+    With LeCun-normal weights, activations keep mean 0 and variance 1 through every layer:
+    a fixed point of the whole network's statistics, the network-scale counterpart of
+    network homeostasis.
+    """
+
+    scale = "network"
+    counterpart = "self-normalization"
+    ALPHA = 1.6732632423543772
+    LAMBDA = 1.0507009873554805
+
+    def forward(self, x, training=False):
+        self._x = x
+        return self.LAMBDA * np.where(x > 0, x, self.ALPHA * np.expm1(np.minimum(x, 0)))
+
+    def backward(self, dy):
+        x = self._x
+        return dy * self.LAMBDA * np.where(x > 0, 1.0, self.ALPHA * np.exp(np.minimum(x, 0)))
+
+
+def softmax_cross_entropy(logits, labels):
+    """Mean cross-entropy of integer ``labels`` under softmax(``logits``), and its gradient."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = logits.shape[0]
+    loss = -log_p[np.arange(n), labels].mean()
+    grad = np.exp(log_p)
+    grad[np.arange(n), labels] -= 1.0
+    return float(loss), grad / n

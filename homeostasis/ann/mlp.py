@@ -1,0 +1,96 @@
+"""A multilayer perceptron whose hidden blocks use one normalization method.
+
+Examples
+--------
+>>> import numpy as np
+>>> net = MLP([40, 100, 100, 10], method="ssn", seed=0)
+>>> net.forward(np.zeros((2, 40))).shape
+(2, 10)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .bio import DivisiveNorm, GlobalGain, GlobalHomeostasisNorm, IntrinsicPlasticityNorm, SynapticScalingNorm
+from .layers import SELU, BatchNorm, LayerNorm, Linear, ReLU, WeightNormLinear
+
+__all__ = ["MLP", "METHODS", "BIO_METHODS"]
+
+#: Normalization methods: none, the four deep-learning ones, and one bio-inspired per scale.
+METHODS = ("none", "batch", "layer", "weight", "selu", "ssn", "ip", "divisive", "global")
+#: The methods that need no batch statistics and train online (batch of one).
+BIO_METHODS = ("ssn", "ip", "divisive", "global")
+
+
+class MLP:
+    """Fully connected network ``sizes[0] -> ... -> sizes[-1]`` with normalized hidden blocks.
+
+    Hidden block per method: ``none`` Linear-ReLU; ``batch`` Linear-BatchNorm-ReLU; ``layer``
+    Linear-LayerNorm-ReLU; ``weight`` WeightNormLinear-ReLU; ``selu`` Linear(LeCun)-SELU;
+    ``ssn`` SynapticScalingNorm-ReLU; ``ip`` Linear-IntrinsicPlasticityNorm-ReLU;
+    ``divisive`` Linear-DivisiveNorm-ReLU; ``global`` Linear-GlobalHomeostasisNorm-ReLU with one
+    gain shared by the network. The output layer is a plain Linear.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Input size, hidden sizes, number of classes.
+    method : str
+        One of :data:`METHODS`.
+    seed : int
+    """
+
+    def __init__(self, sizes, method: str = "none", seed: int = 0):
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must hold at least an input and an output size, all positive, got {sizes}")
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        rng = np.random.default_rng(seed)
+        self.sizes, self.method = sizes, method
+        self.shared = GlobalGain() if method == "global" else None
+        self.layers, self.activations = [], []
+        for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+            block = self._block(n_in, n_out, rng)
+            self.layers += block
+            self.activations.append(block[-1])
+        self.layers.append(Linear(sizes[-2], sizes[-1], rng, init="lecun" if method == "selu" else "he"))
+
+    def _block(self, n_in, n_out, rng):
+        m = self.method
+        if m == "weight":
+            return [WeightNormLinear(n_in, n_out, rng), ReLU()]
+        if m == "ssn":
+            return [SynapticScalingNorm(n_in, n_out, rng), ReLU()]
+        if m == "selu":
+            return [Linear(n_in, n_out, rng, init="lecun"), SELU()]
+        norm = {"none": None, "batch": lambda: BatchNorm(n_out), "layer": lambda: LayerNorm(n_out),
+                "ip": lambda: IntrinsicPlasticityNorm(n_out), "divisive": lambda: DivisiveNorm(n_out),
+                "global": lambda: GlobalHomeostasisNorm(self.shared)}[m]
+        return [Linear(n_in, n_out, rng)] + ([norm()] if norm else []) + [ReLU()]
+
+    def forward(self, x, training: bool = False):
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, dy):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    def predict(self, x, batch_size: int = 1000):
+        return np.concatenate([self.forward(x[i:i + batch_size]).argmax(axis=1)
+                               for i in range(0, len(x), batch_size)])
+
+    def hidden_activations(self, x):
+        """Post-activation outputs of every hidden layer (evaluation mode), one array each."""
+        out = []
+        for layer in self.layers:
+            x = layer.forward(x, False)
+            if any(layer is a for a in self.activations):
+                out.append(x)
+        return out
+
+    def __repr__(self):
+        return f"MLP({self.sizes}, method={self.method!r})"
