@@ -47,7 +47,10 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
         net.network.add(spikes, *step)
         mon = None
         if mechanism == "istdp":
-            mon = StateMonitor(net.synapses["IE"], "w", record=np.arange(min(200, len(net.synapses["IE"]))),
+            # a sample of I->E synapses; their number is unknown before a standalone run, so
+            # take far fewer than the expected n_i * n_e * p
+            n_rec = max(1, min(200, int(0.5 * n_i * n_e * p)))
+            mon = StateMonitor(net.synapses["IE"], "w", record=np.arange(n_rec),
                                dt=250 * ms, name="net_istdp_w")
             net.network.add(mon)
         net.network.run(learn + perturb, namespace={})

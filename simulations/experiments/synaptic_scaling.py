@@ -48,10 +48,14 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
                          [SynapticScaling(target_rate=target_rate, tau_scaling=tau_scaling, tau_r=tau_r)])
         inp = c.add(poisson_source(n_inputs, "input_rate(t)", name="scaling_input",
                                    namespace={"input_rate": schedule}))
-        S = c.connect(inp, E, "exc", weight=f"{float(w_min / pA)}*pA + {float((w_max - w_min) / pA)}*pA*rand()",
-                      p=p_connect)
+        # connectivity and initial weights drawn here, so the synapse count is known before
+        # the run (cpp_standalone needs explicit indices to record synaptic variables)
+        rng = np.random.default_rng(seed)
+        pre, post = np.nonzero(rng.random((n_inputs, n_neurons)) < p_connect)
+        S = c.connect(inp, E, "exc", weight=rng.uniform(float(w_min / pA), float(w_max / pA), pre.size) * pA,
+                      i=pre, j=post)
         spikes = SpikeMonitor(E, name="scaling_spikes")
-        weights = StateMonitor(S, "w", record=True, dt=0.25 * second, name="scaling_weights")
+        weights = StateMonitor(S, "w", record=np.arange(pre.size), dt=0.25 * second, name="scaling_weights")
         net = Network(c.network(), spikes, weights)
         net.run(len(rates) * phase, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
@@ -61,7 +65,7 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
             np.bincount(i[(t >= (k + 1) * T - window) & (t < (k + 1) * T)], minlength=n_neurons) / window
             for k in range(len(rates))])
         return {"phase_rates": phase_rates, "input_rates_hz": rates, "w_t": np.asarray(weights.t / second),
-                "w_pA": np.asarray(weights.w / pA), "post": np.asarray(S.j), "spike_t": t, "spike_i": i,
+                "w_pA": np.asarray(weights.w / pA), "post": post, "spike_t": t, "spike_i": i,
                 "phase_s": T}
 
 

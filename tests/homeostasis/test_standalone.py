@@ -33,7 +33,7 @@ def test_adaptive_threshold_on_standalone_matches_numpy():
 
 
 def test_synaptic_scaling_on_standalone():
-    sim = simulate_scaling(tau_scaling=1.5 * second, tau_r=300 * ms, n_neurons=8, n_inputs=60,
+    sim = simulate_scaling(tau_scaling=1.5 * second, tau_r=300 * ms, n_neurons=10, n_inputs=80,
                            input_rates=(10 * Hz, 3 * Hz), phase=8 * second, seed=2, backend=BACKEND)
     T = sim["phase_s"]
     w1 = sim["w_pA"][:, int(np.argmin(np.abs(sim["w_t"] - T)))]

@@ -1,0 +1,117 @@
+"""Metrics shared by the biological and the artificial side: one name means one thing.
+
+Load balancing (the paper's central quantity) is measured on a matrix of activity, units by
+samples (time bins for neurons, test inputs for hidden units):
+
+- ``usage_cv``: coefficient of variation across units of each unit's mean activity (0 when
+  every unit is used equally);
+- ``usage_entropy``: entropy of the units' share of the total activity, divided by
+  ``log(n_units)`` (1 when every unit is used equally);
+- ``dead_fraction``: fraction of units never active;
+- ``code_entropy``: entropy (bits) of the binarized population code across samples.
+
+Examples
+--------
+>>> import numpy as np
+>>> usage_cv(np.ones((100, 5)))
+0.0
+>>> round(usage_entropy(np.ones((100, 5))), 6)
+1.0
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["unit_usage", "usage_cv", "usage_entropy", "dead_fraction", "code_entropy", "load_balance",
+           "multiplicativity", "linear_probe_accuracy", "relative_deviation"]
+
+
+def _matrix(activity) -> np.ndarray:
+    a = np.asarray(activity, dtype=float)
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError(f"activity must be a non-empty (samples, units) array, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("activity contains NaN or infinite values")
+    if np.any(a < 0):
+        raise ValueError("activity must be non-negative (rates or rectified activations)")
+    return a
+
+
+def unit_usage(activity) -> np.ndarray:
+    """Mean activity of each unit over samples (shape: units)."""
+    return _matrix(activity).mean(axis=0)
+
+
+def usage_cv(activity) -> float:
+    """Coefficient of variation across units of their mean activity."""
+    u = unit_usage(activity)
+    return float(u.std() / u.mean()) if u.mean() > 0 else float("inf")
+
+
+def usage_entropy(activity) -> float:
+    """Entropy of the units' shares of total activity over ``log(n_units)``, in [0, 1]."""
+    u = unit_usage(activity)
+    if u.size < 2 or u.sum() <= 0:
+        return 0.0
+    p = u / u.sum()
+    nz = p > 0
+    return float(-np.sum(p[nz] * np.log(p[nz])) / np.log(u.size))
+
+
+def dead_fraction(activity, threshold: float = 0.0) -> float:
+    """Fraction of units whose activity never exceeds ``threshold`` on any sample."""
+    return float(np.mean(_matrix(activity).max(axis=0) <= threshold))
+
+
+def code_entropy(activity, threshold: float = 0.0) -> float:
+    """Entropy in bits of the binarized code (unit active or not) across samples.
+
+    Capacity of the code: how many distinct activity patterns the layer uses. Bounded by
+    ``log2(n_samples)``.
+    """
+    codes = _matrix(activity) > threshold
+    _, counts = np.unique(np.packbits(codes, axis=1), axis=0, return_counts=True)
+    p = counts / counts.sum()
+    return float(-np.sum(p * np.log2(p)))
+
+
+def load_balance(activity) -> dict:
+    """All four load-balancing numbers of one activity matrix."""
+    return {"usage_cv": usage_cv(activity), "usage_entropy": usage_entropy(activity),
+            "dead_fraction": dead_fraction(activity), "code_entropy": code_entropy(activity)}
+
+
+def multiplicativity(before, after) -> dict:
+    """How well ``after = k * before`` holds: slope ``k`` and R^2 of the fit through the origin.
+
+    Synaptic scaling and weight normalization both change a weight vector's length and keep
+    its direction; an R^2 near 1 says the change was one common factor.
+    """
+    x, y = np.asarray(before, float).ravel(), np.asarray(after, float).ravel()
+    if x.size != y.size or x.size < 2:
+        raise ValueError("before and after must have the same size, at least 2")
+    k = float(x @ y / (x @ x))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1 - float(np.sum((y - k * x) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
+    return {"factor": k, "r2": r2}
+
+
+def relative_deviation(values, target) -> float:
+    """Largest ``|value / target - 1|``: how far a held quantity strays from its set point."""
+    v = np.asarray(values, float)
+    if target == 0:
+        raise ValueError("target must be non-zero")
+    return float(np.max(np.abs(v / target - 1)))
+
+
+def linear_probe_accuracy(train_features, train_labels, test_features, test_labels, seed: int = 0) -> float:
+    """Test accuracy of a logistic-regression readout: how linearly separable a code is."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(train_features)
+    clf = LogisticRegression(max_iter=300, random_state=seed)
+    clf.fit(scaler.transform(train_features), train_labels)
+    return float(clf.score(scaler.transform(test_features), test_labels))
