@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--steps", type=int, default=None)
     compare.add_argument("--batch-size", type=int, default=None)
     compare.add_argument("--quick", action="store_true")
+    compare.add_argument("--deep", action="store_true", help="also run the deep protocol")
     compare.add_argument("--out", default="results")
     compare.add_argument("--no-progress", action="store_true")
 
@@ -127,6 +128,26 @@ def _figures(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    """The ANN benchmark: flags map onto the parameters of ``normalization-benchmark``."""
+    from .output import run_experiment
+
+    overrides = {}
+    for flag, key in (("datasets", "datasets"), ("methods", "methods")):
+        value = getattr(args, flag)
+        if value:
+            overrides[key] = ",".join(v for item in value for v in item.split(","))
+    overrides["deep"] = bool(args.deep)
+    for flag in ("seeds", "steps", "batch_size"):
+        value = getattr(args, flag)
+        if value is not None:
+            overrides[flag] = int(value)
+    path = run_experiment("normalization-benchmark", overrides, quick=args.quick, out=args.out,
+                          progress=not args.no_progress)
+    print(f"wrote {path} (table: {path / 'table.md'})")
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``homeostasis`` console script."""
     from brian2 import DimensionMismatchError
@@ -142,14 +163,12 @@ def main(argv=None) -> int:
         if args.command == "figures":
             return _figures(args)
         if args.command == "compare":
-            from homeostasis.ann.compare import main as compare_main
-
-            return compare_main(args)
+            return _compare(args)
         if args.command == "sweep":
             from .sweep import main as sweep_main
 
             return sweep_main(args)
-    except (KeyError, ValueError, DimensionMismatchError, TypeError) as err:
+    except (KeyError, ValueError, DimensionMismatchError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"homeostasis {args.command}: error: {message}", file=sys.stderr)
         return 2
