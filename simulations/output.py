@@ -39,6 +39,11 @@ REQUIRED_METRICS = {
     "normalization-benchmark": [f"{d}.{m}.{k}" for d in ("mnist1d", "digits")
                                 for m in ("none", "batch", "layer", "weight", "selu", "ssn")
                                 for k in ("accuracy_mean", "accuracy_std", "n_seeds")],
+    "correspondence": [f"{s}.{side}.{k}" for s, keys in (
+        ("neuron", ("activity_cv_without", "activity_cv_with")),
+        ("synapse", ("direction_cosine", "length_ratio", "activity_recovery")),
+        ("layer", ("gain_invariance", "pattern_correlation")),
+        ("network", ("deviation_at_perturbation", "setpoint_error"))) for side in ("bio", "ann") for k in keys],
     "network-homeostasis": ["target_rate_hz", "rate_initial_hz", "rate_final_hz", "rate_after_perturbation_hz",
                             "rate_recovered_hz"],
 }
