@@ -1,0 +1,63 @@
+"""Load-balancing and multiplicativity metrics, and the ANN halves of the correspondence."""
+import numpy as np
+import pytest
+
+from homeostasis.analysis import (code_entropy, dead_fraction, load_balance, multiplicativity, relative_deviation,
+                                  usage_cv, usage_entropy)
+from simulations.experiments.correspondence import ann_layer, ann_network, ann_neuron, ann_synapse
+
+
+def test_even_usage_has_zero_cv_and_full_entropy():
+    a = np.ones((50, 8))
+    assert usage_cv(a) == 0.0 and usage_entropy(a) == pytest.approx(1.0)
+    assert dead_fraction(a) == 0.0
+
+
+def test_one_dominant_unit_has_high_cv_low_entropy():
+    a = np.zeros((10, 10))
+    a[:, 0] = 1.0
+    assert usage_cv(a) == pytest.approx(3.0)  # std/mean of [1, 0 x 9]
+    assert usage_entropy(a) == pytest.approx(0.0)
+    assert dead_fraction(a) == pytest.approx(0.9)
+
+
+def test_code_entropy_counts_distinct_binary_patterns():
+    a = np.array([[1, 0], [0, 1], [1, 1], [0, 0]] * 5, dtype=float)
+    assert code_entropy(a) == pytest.approx(2.0)
+    assert code_entropy(np.ones((20, 3))) == pytest.approx(0.0)
+
+
+def test_multiplicativity_finds_the_factor():
+    x = np.random.default_rng(0).uniform(1, 2, 100)
+    out = multiplicativity(x, 1.7 * x)
+    assert out["factor"] == pytest.approx(1.7) and out["r2"] == pytest.approx(1.0)
+    assert relative_deviation([4.5, 5.5], 5.0) == pytest.approx(0.1)
+
+
+def test_metrics_refuse_bad_activity():
+    for bad in (np.zeros((0, 3)), np.array([[np.nan, 1.0]]), -np.ones((3, 3))):
+        with pytest.raises(ValueError):
+            load_balance(bad)
+
+
+def test_batch_norm_equalizes_unit_activity_like_intrinsic_plasticity():
+    out = ann_neuron(np.random.default_rng(0))
+    assert out["activity_cv_with"] < out["activity_cv_without"] / 4
+
+
+def test_ssn_scales_length_and_keeps_direction_after_a_block():
+    out = ann_synapse(np.random.default_rng(0), steps=1500)
+    assert out["direction_cosine"] > 0.9999
+    assert 2.0 < out["length_ratio"] < 4.0  # input cut to a third -> weights up about threefold
+    assert abs(out["activity_recovery"] - 1) < 0.1
+
+
+def test_layer_norm_is_invariant_to_input_gain():
+    out = ann_layer(np.random.default_rng(0))
+    assert out["gain_invariance"] < 0.01 and out["pattern_correlation"] > 0.999
+
+
+def test_selu_network_returns_to_its_fixed_point_through_depth():
+    out = ann_network(np.random.default_rng(0))
+    assert out["deviation_at_perturbation"] > 0.5
+    assert out["setpoint_error"] < 0.15
