@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     figs = sub.add_parser("figures", help="run every figure experiment")
     common(figs)
+    figs.add_argument("--jobs", type=int, default=None,
+                      help="experiments run in parallel processes (default: one per core)")
 
     compare = sub.add_parser("compare", help="ANN normalization benchmark (table printed and written)")
     compare.add_argument("--datasets", nargs="+", default=None)
@@ -102,26 +104,43 @@ def _run(args) -> int:
     return 0
 
 
+def _figure_job(name, seed, quick, out, backend):
+    """One experiment of ``homeostasis figures``, in a worker process."""
+    from .output import run_experiment
+
+    start = time.perf_counter()
+    path = run_experiment(name, seed=seed, quick=quick, out=out, backend=backend, progress=False)
+    return str(path), time.perf_counter() - start
+
+
 def _figures(args) -> int:
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     from tqdm import tqdm
 
-    from .output import run_experiment
+    from .output import check_out_dir
     from .registry import registry
 
+    check_out_dir(args.out)
     names = [n for n, e in registry().items() if e.figure]
+    jobs = args.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
     failed = []
-    bar = tqdm(names, desc="figures", unit="experiment", disable=args.no_progress)
-    for name in bar:
-        bar.set_postfix_str(name)
-        start = time.perf_counter()
-        try:
-            path = run_experiment(name, seed=args.seed, quick=args.quick, out=args.out,
-                                  backend=args.backend, progress=False)
-        except Exception as err:  # noqa: BLE001 - report every failure, then fail overall
-            failed.append(name)
-            tqdm.write(f"FAILED {name}: {type(err).__name__}: {err}")
-            continue
-        tqdm.write(f"{name}: {path} ({time.perf_counter() - start:.0f} s)")
+    # experiments are independent single-threaded processes: one per core halves the wall time
+    with ProcessPoolExecutor(max_workers=min(jobs, len(names))) as pool:
+        futures = {pool.submit(_figure_job, n, args.seed, args.quick, args.out, args.backend): n for n in names}
+        with tqdm(total=len(names), desc="figures", unit="experiment", disable=args.no_progress) as bar:
+            for fut in as_completed(futures):
+                name = futures[fut]
+                try:
+                    path, seconds = fut.result()
+                    tqdm.write(f"{name}: {path} ({seconds:.0f} s)")
+                except Exception as err:  # noqa: BLE001 - report every failure, then fail overall
+                    failed.append(name)
+                    tqdm.write(f"FAILED {name}: {type(err).__name__}: {err}")
+                bar.update()
     if failed:
         print(f"{len(failed)} of {len(names)} experiments failed: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -168,7 +187,7 @@ def main(argv=None) -> int:
             from .sweep import main as sweep_main
 
             return sweep_main(args)
-    except (KeyError, ValueError, DimensionMismatchError) as err:
+    except (KeyError, ValueError, DimensionMismatchError, OSError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"homeostasis {args.command}: error: {message}", file=sys.stderr)
         return 2

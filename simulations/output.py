@@ -24,7 +24,7 @@ from .backend import check_backend
 from .params import resolve
 from .registry import Result, RunContext, get
 
-__all__ = ["run_experiment", "REQUIRED_METRICS", "jsonable", "flatten"]
+__all__ = ["run_experiment", "check_out_dir", "REQUIRED_METRICS", "jsonable", "flatten"]
 
 #: The metrics keys other tools read (DESIGN.md); an experiment that omits one is a bug.
 REQUIRED_METRICS = {
@@ -104,6 +104,18 @@ def _versions() -> dict:
     return out
 
 
+def check_out_dir(out) -> Path:
+    """Create ``out`` if needed and check it is writable, before any work is done."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        raise ValueError(f"cannot write results to --out {str(out)!r}: {err.strerror or err}") from None
+    return out
+
+
 def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quick: bool = False,
                    out: str | os.PathLike = "results", backend: str = "numpy", progress: bool = True) -> Path:
     """Run experiment ``name`` and write ``out/name/``; return that directory.
@@ -136,6 +148,7 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     values = resolve(exp, dict(overrides or {}), quick)  # validates before anything runs
+    out = check_out_dir(out)
     brian2.seed(int(seed))
     np.random.seed(int(seed))
     ctx = RunContext(seed=int(seed), quick=quick, backend=backend, progress=progress)
@@ -155,8 +168,6 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     metrics = dict(result.metrics)
     metrics.update(params=jsonable(values), seed=int(seed), quick=bool(quick), backend=backend,
                    versions=_versions(), git_commit=_git_commit(), wall_seconds=round(wall, 3))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     final = out / name
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
     try:

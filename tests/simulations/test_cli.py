@@ -112,3 +112,28 @@ def test_figures_quick_produces_every_figure(tmp_path):
     for name, exp in reg.registry().items():
         if exp.figure:
             assert (tmp_path / name / "figure.png").stat().st_size > 1000
+
+
+def _small_lateral(tmp_path, target, sub):
+    path = run_experiment("lateral-inhibition", {"n_neurons": "40", "duration": "2.5*second",
+                                                 "target_active_fraction": target}, seed=4, out=tmp_path / sub,
+                          progress=False)
+    return json.loads((path / "metrics.json").read_text())
+
+
+def test_set_target_drives_the_outcome_and_runs_repeat_exactly(tmp_path):
+    low = _small_lateral(tmp_path, "0.2", "a")
+    high = _small_lateral(tmp_path, "0.5", "b")
+    assert low["target_active_fraction"] == 0.2 and high["target_active_fraction"] == 0.5
+    assert high["active_fraction"] > low["active_fraction"] + 0.15, (low["active_fraction"], high["active_fraction"])
+    again = _small_lateral(tmp_path, "0.2", "c")
+    skip = {"wall_seconds", "versions", "git_commit"}
+    assert {k: v for k, v in again.items() if k not in skip} == {k: v for k, v in low.items() if k not in skip}
+
+
+def test_unwritable_out_is_a_one_line_error_and_nothing_runs(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["run", "lateral-inhibition", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write results" in err and "Traceback" not in err and err.count("\n") == 1
