@@ -40,7 +40,8 @@ REQUIRED_METRICS = {
                                 for m in ("none", "batch", "layer", "weight", "selu", "ssn")
                                 for k in ("accuracy_mean", "accuracy_std", "n_seeds")],
     "correspondence": [f"{s}.{side}.{k}" for s, keys in (
-        ("neuron", ("activity_cv_without", "activity_cv_with")),
+        ("neuron", ("mean_dispersion_without", "mean_dispersion_with", "spread_dispersion_without",
+                    "spread_dispersion_with")),
         ("synapse", ("direction_cosine", "length_ratio", "activity_recovery")),
         ("layer", ("gain_invariance", "pattern_correlation")),
         ("network", ("deviation_at_perturbation", "setpoint_error"))) for side in ("bio", "ann") for k in keys],

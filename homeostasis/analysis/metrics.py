@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unit_usage", "usage_cv", "usage_entropy", "dead_fraction", "code_entropy", "load_balance",
+__all__ = ["unit_usage", "usage_cv", "usage_entropy", "dead_fraction", "code_entropy", "load_balance", "gini",
+           "dispersion", "gain_invariance", "pattern_correlation", "setpoint_distance",
            "multiplicativity", "linear_probe_accuracy", "relative_deviation"]
 
 
@@ -77,10 +78,52 @@ def code_entropy(activity, threshold: float = 0.0) -> float:
     return float(-np.sum(p * np.log2(p)))
 
 
+def gini(activity) -> float:
+    """Gini coefficient of the units' mean activity: 0 for equal use, near 1 for one unit."""
+    u = np.sort(unit_usage(activity))
+    n = u.size
+    if u.sum() <= 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ u / (n * u.sum()))
+
+
+def dispersion(activity) -> dict:
+    """How differently units behave: CV across units of each unit's mean and of its spread.
+
+    Intrinsic plasticity and batch normalization both hold each unit's statistics at a set
+    point, so both should shrink these two numbers.
+    """
+    a = _matrix(activity)
+    mean, spread = a.mean(axis=0), a.std(axis=0)
+    cv = lambda v: float(v.std() / v.mean()) if v.mean() > 0 else float("inf")  # noqa: E731
+    return {"mean_dispersion": cv(mean), "spread_dispersion": cv(spread)}
+
+
+def gain_invariance(low, high) -> float:
+    """Relative change of a layer's summed output between two input gains (0 = invariant)."""
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    if low.shape != high.shape or low.sum() <= 0:
+        raise ValueError("low and high must have the same shape and a positive sum")
+    return float(abs(high.sum() - low.sum()) / low.sum())
+
+
+def pattern_correlation(low, high) -> float:
+    """Pearson correlation of the pattern across units between two input gains."""
+    return float(np.corrcoef(np.ravel(low), np.ravel(high))[0, 1])
+
+
+def setpoint_distance(values, setpoint) -> np.ndarray:
+    """Relative distance ``|v / setpoint - 1|`` of activity from its set point, over time or depth."""
+    if setpoint == 0:
+        raise ValueError("setpoint must be non-zero")
+    return np.abs(np.asarray(values, float) / setpoint - 1)
+
+
 def load_balance(activity) -> dict:
-    """All four load-balancing numbers of one activity matrix."""
+    """All load-balancing numbers of one activity matrix."""
     return {"usage_cv": usage_cv(activity), "usage_entropy": usage_entropy(activity),
-            "dead_fraction": dead_fraction(activity), "code_entropy": code_entropy(activity)}
+            "dead_fraction": dead_fraction(activity), "gini": gini(activity),
+            "code_entropy": code_entropy(activity)}
 
 
 def multiplicativity(before, after) -> dict:

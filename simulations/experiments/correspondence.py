@@ -6,7 +6,7 @@ deep-learning counterpart (numpy), and the shared invariant is measured the same
 ========  ===================================  =========================================
 scale     perturbation                         metrics (``SCALE.bio.*`` = ``SCALE.ann.*``)
 ========  ===================================  =========================================
-neuron    tenfold spread of unit drives        ``activity_cv_without``, ``activity_cv_with``
+neuron    tenfold spread of unit drives        ``mean_dispersion_{without,with}``, ``spread_dispersion_{without,with}``
 synapse   input activity cut to a third        ``direction_cosine``, ``length_ratio``, ``activity_recovery``
 layer     common tenfold input gain            ``gain_invariance``, ``pattern_correlation``
 network   drive step (bio) / input x3 (ann)    ``deviation_at_perturbation``, ``setpoint_error``
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Hz, mV, ms, second
 
-from homeostasis.analysis import multiplicativity, usage_cv
+from homeostasis.analysis import dispersion, gain_invariance, multiplicativity, pairs, pattern_correlation
 from homeostasis.ann import SELU, BatchNorm, LayerNorm, Linear, ReLU, SynapticScalingNorm
 
 from ..registry import Param, Result, experiment
@@ -39,13 +39,27 @@ def _cosines(a, b):
     return np.sum(a * b, axis=0) / (np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0))
 
 
+def _before_after(without, with_) -> dict:
+    a, b = dispersion(without), dispersion(with_)
+    return {"mean_dispersion_without": a["mean_dispersion"], "mean_dispersion_with": b["mean_dispersion"],
+            "spread_dispersion_without": a["spread_dispersion"], "spread_dispersion_with": b["spread_dispersion"]}
+
+
 def ann_neuron(rng, n_units=50, n_samples=2000) -> dict:
     """Units with a tenfold spread of input scale, through ReLU with and without batch norm."""
     scale = np.linspace(0.2, 2.0, n_units)
     x = scale * (0.5 + rng.normal(size=(n_samples, n_units)))
     without = ReLU().forward(x)
     with_bn = ReLU().forward(BatchNorm(n_units).forward(x, training=True))
-    return {"activity_cv_without": usage_cv(without), "activity_cv_with": usage_cv(with_bn)}
+    return _before_after(without, with_bn)
+
+
+def _binned(sim, start, stop, n_units, width=0.5) -> np.ndarray:
+    """Spike counts per unit in bins of ``width`` seconds, as rates (bins, units)."""
+    keep = (sim["spike_t"] >= start) & (sim["spike_t"] < stop)
+    edges = np.arange(start, stop + 1e-9, width)
+    counts, _, _ = np.histogram2d(sim["spike_t"][keep], sim["spike_i"][keep], [edges, np.arange(n_units + 1)])
+    return counts / width
 
 
 def ann_synapse(rng, n_in=100, n_out=20, steps=3000) -> dict:
@@ -69,8 +83,7 @@ def ann_layer(rng, n_units=50) -> dict:
     pattern = rng.uniform(0.1, 1.0, (1, n_units))
     ln = LayerNorm(n_units)
     low, high = ReLU().forward(ln.forward(pattern)), ReLU().forward(ln.forward(10 * pattern))
-    return {"gain_invariance": float(abs(high.sum() - low.sum()) / low.sum()),
-            "pattern_correlation": float(np.corrcoef(low.ravel(), high.ravel())[0, 1])}
+    return {"gain_invariance": gain_invariance(low, high), "pattern_correlation": pattern_correlation(low, high)}
 
 
 def ann_network(rng, width=200, depth=12, n_samples=1000, input_scale=3.0) -> dict:
@@ -95,7 +108,7 @@ def ann_network(rng, width=200, depth=12, n_samples=1000, input_scale=3.0) -> di
     params=[
         Param("target_rate", 5 * Hz, "Hz", "set-point rate of the spiking mechanisms"),
         Param("n_neurons", 30, None, "neurons of the neuron-scale simulation", quick=15),
-        Param("duration", 16 * second, "second", "simulated time of the neuron and network scales", quick=6 * second),
+        Param("duration", 16 * second, "second", "simulated time of the neuron and network scales", quick=8 * second),
     ],
 )
 def correspondence(p, ctx) -> Result:
@@ -103,11 +116,13 @@ def correspondence(p, ctx) -> Result:
     rng = ctx.rng
     m = {}
     # neuron
+    dur = float(p.duration / second)
     off = simulate_spiking_ip(False, n_neurons=p.n_neurons, duration=p.duration / 2, measure=p.duration / 8,
-                              seed=ctx.seed, backend=ctx.backend)["rates"]
+                              seed=ctx.seed, backend=ctx.backend)
     on = simulate_spiking_ip(True, p.target_rate, 1 * mV, n_neurons=p.n_neurons, duration=p.duration,
-                             measure=p.duration / 4, seed=ctx.seed, backend=ctx.backend)["rates"]
-    m["neuron"] = {"bio": {"activity_cv_without": usage_cv(off), "activity_cv_with": usage_cv(on)},
+                             measure=p.duration / 4, seed=ctx.seed, backend=ctx.backend)
+    m["neuron"] = {"bio": _before_after(_binned(off, dur / 2 - dur / 8, dur / 2, p.n_neurons),
+                                        _binned(on, dur - dur / 4, dur, p.n_neurons)),
                    "ann": ann_neuron(rng)}
     # synapse
     sim = simulate_scaling(p.target_rate, 1.5 * second, 300 * ms, n_neurons=10, n_inputs=80,
@@ -125,8 +140,8 @@ def correspondence(p, ctx) -> Result:
     # layer
     pattern = rng.uniform(0.1, 1.0, 50)
     low, high = simulate_divisive(pattern, 1.0, backend=ctx.backend), simulate_divisive(pattern, 10.0, backend=ctx.backend)
-    m["layer"] = {"bio": {"gain_invariance": float(abs(high.sum() - low.sum()) / low.sum()),
-                          "pattern_correlation": float(np.corrcoef(low, high)[0, 1])},
+    m["layer"] = {"bio": {"gain_invariance": gain_invariance(low, high),
+                          "pattern_correlation": pattern_correlation(low, high)},
                   "ann": ann_layer(rng)}
     # network
     net = simulate_network("global", p.target_rate, n_e=200, n_i=50, learn=p.duration / 2, perturb=p.duration / 2,
@@ -135,6 +150,16 @@ def correspondence(p, ctx) -> Result:
     m["network"] = {"bio": {"deviation_at_perturbation": float(abs(net["rate"][after][:4].mean() / target - 1)),
                             "setpoint_error": float(abs(net["rate"][-8:].mean() / target - 1))},
                     "ann": {k: v for k, v in ann_network(rng).items() if k != "std_by_layer"}}
+
+    table = pairs()
+    lines = ["| scale | metric | bio | ANN | biological mechanisms | deep-learning layers |", "|---|---|---|---|---|---|"]
+    for scale in ("neuron", "synapse", "layer", "network"):
+        bio_names = ", ".join(c.__name__ for c in table[scale]["bio"])
+        ann_names = ", ".join(c.__name__ for c in table[scale]["ann"])
+        for k, name in enumerate(m[scale]["bio"]):
+            lines.append(f"| {scale if k == 0 else ''} | {name} | {m[scale]['bio'][name]:.3g} | "
+                         f"{m[scale]['ann'][name]:.3g} | {bio_names if k == 0 else ''} | {ann_names if k == 0 else ''} |")
+    table_md = "\n".join(lines) + "\n"
 
     fig, ax = figure(4, width=10, height=2.4, title="Same invariant, two substrates (bio | ANN)")
     for k, scale in enumerate(("neuron", "synapse", "layer", "network")):
@@ -145,4 +170,6 @@ def correspondence(p, ctx) -> Result:
         ax[k].set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=6)
         ax[k].set_title(scale)
     ax[0].legend(frameon=False)
-    return Result(m, {"bio_rates_with_ip": on, "bio_rates_without_ip": off}, fig)
+    data = {"network_distance_over_time": np.abs(net["rate"] / target - 1), "network_t": net["t"],
+            "selu_distance_over_depth": np.abs(np.asarray(ann_network(np.random.default_rng(ctx.seed))["std_by_layer"]) - 1)}
+    return Result(m, data, fig, extra_files={"table.md": table_md})

@@ -21,6 +21,17 @@ def test_one_dominant_unit_has_high_cv_low_entropy():
     assert dead_fraction(a) == pytest.approx(0.9)
 
 
+def test_gini_and_dispersion():
+    from homeostasis.analysis import dispersion, gini
+
+    assert gini(np.ones((5, 4))) == pytest.approx(0.0)
+    one = np.zeros((5, 4))
+    one[:, 0] = 1
+    assert gini(one) == pytest.approx(0.75)
+    d = dispersion(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    assert d["mean_dispersion"] == pytest.approx(1 / 3) and d["spread_dispersion"] == pytest.approx(1 / 3)
+
+
 def test_code_entropy_counts_distinct_binary_patterns():
     a = np.array([[1, 0], [0, 1], [1, 1], [0, 0]] * 5, dtype=float)
     assert code_entropy(a) == pytest.approx(2.0)
@@ -42,7 +53,8 @@ def test_metrics_refuse_bad_activity():
 
 def test_batch_norm_equalizes_unit_activity_like_intrinsic_plasticity():
     out = ann_neuron(np.random.default_rng(0))
-    assert out["activity_cv_with"] < out["activity_cv_without"] / 4
+    assert out["mean_dispersion_with"] < out["mean_dispersion_without"] / 4
+    assert out["spread_dispersion_with"] < out["spread_dispersion_without"] / 4
 
 
 def test_ssn_scales_length_and_keeps_direction_after_a_block():
