@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", default="sweeps")
     sweep.add_argument("--backend", default="numpy", choices=BACKENDS)
     sweep.add_argument("--metric", default=None, help="metric to plot against the first grid key")
+    sweep.add_argument("--no-progress", action="store_true")
     return parser
 
 

@@ -176,7 +176,14 @@ def experiment(name: str, description: str, params=(), figure: bool = True):
 
 def registry() -> dict[str, Experiment]:
     """All experiments, importing every module of :mod:`simulations.experiments` once."""
+    import os
+
     from simulations import experiments
+
+    # plug-in experiments: HOMEOSTASIS_EXPERIMENTS="pkg.module,other.module" (also seen by
+    # Dask workers, which inherit the environment)
+    for module in filter(None, os.environ.get("HOMEOSTASIS_EXPERIMENTS", "").split(",")):
+        importlib.import_module(module.strip())
 
     for mod in pkgutil.iter_modules(experiments.__path__):
         importlib.import_module(f"{experiments.__name__}.{mod.name}")

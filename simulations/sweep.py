@@ -1,0 +1,234 @@
+"""Parameter sweeps on Dask distributed, with a results store that loses nothing.
+
+``homeostasis sweep NAME --grid key=v1,v2 [--grid ...] --seeds N`` runs every grid point and
+seed as one task. With no ``--scheduler`` it starts a local cluster (one single-threaded worker
+process per core); with ``--scheduler tcp://host:8786`` it submits to a running cluster, so the
+same command scales to many machines, and with dask-jobqueue (``pip install -e '.[dist]'``) to
+an HPC batch system: start e.g. ``SLURMCluster(cores=1, processes=1, memory="4GB")``, scale
+it, and pass its ``scheduler_address``.
+
+Store layout, under ``OUT/NAME/``::
+
+    points/<key=value,...>/seed-<s>/NAME/metrics.json   one atomic result per point and seed
+    points/<key=value,...>/seed-<s>/error.json          the error of a failed point
+    summary.csv, summary.png                            rebuilt from the store at the end
+
+A rerun skips every point whose ``metrics.json`` exists and redoes missing or failed ones. A
+failed point is recorded with its error and does not stop the others; Ctrl-C or a killed worker
+leaves no half-written point, because each result directory appears with one rename.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Point", "parse_grid", "plan", "run_point", "run_sweep", "summarize", "main"]
+
+
+class Point(dict):
+    """One task: ``{"name", "overrides", "seed", "quick", "backend", "dir"}``."""
+
+
+def parse_grid(items) -> dict:
+    """``["target_rate=3*Hz,5*Hz", "n=1,2"]`` to ``{"target_rate": ["3*Hz", "5*Hz"], "n": ["1", "2"]}``."""
+    grid = {}
+    for item in items or ():
+        key, sep, values = item.partition("=")
+        key = key.strip()
+        vals = [v.strip() for v in values.split(",") if v.strip()]
+        if not sep or not key or not vals:
+            raise ValueError(f"--grid expects key=v1,v2,..., got {item!r}")
+        if key in grid:
+            raise ValueError(f"--grid {key} given twice")
+        grid[key] = vals
+    if not grid:
+        raise ValueError("give at least one --grid key=v1,v2,...")
+    return grid
+
+
+def _slug(overrides: dict) -> str:
+    text = ",".join(f"{k}={v}" for k, v in overrides.items())
+    return re.sub(r"[^A-Za-z0-9=,._+-]", "_", text)
+
+
+def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "numpy") -> list:
+    """Every (grid point, seed) task; all values are validated here, before anything runs."""
+    from .params import resolve
+    from .registry import get
+
+    exp = get(name)
+    if seeds < 1:
+        raise ValueError(f"--seeds must be at least 1, got {seeds}")
+    root = Path(out) / name / "points"
+    points = []
+    for combo in itertools.product(*grid.values()):
+        overrides = dict(zip(grid, combo))
+        resolve(exp, overrides, quick)  # unknown key, bad unit or malformed value: error now
+        for seed in range(seeds):
+            points.append(Point(name=name, overrides=overrides, seed=seed, quick=quick, backend=backend,
+                                dir=str(root / _slug(overrides) / f"seed-{seed}")))
+    return points
+
+
+def is_done(point) -> bool:
+    return (Path(point["dir"]) / point["name"] / "metrics.json").exists()
+
+
+def _write_atomic(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _import_brian2_in_worker_thread():
+    """Import Brian2 where tasks run: a Dask worker thread, not the main thread.
+
+    Brian2 installs a SIGINT handler at import, which Python allows only in the main thread;
+    the worker process's own signal handling is kept, so skipping that one call is safe.
+    """
+    import signal
+    import threading
+
+    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
+        return
+    original = signal.signal
+    signal.signal = lambda *args, **kwargs: None
+    try:
+        import brian2  # noqa: F401
+    finally:
+        signal.signal = original
+
+
+def run_point(point) -> dict:
+    """Run one task (in a worker); returns its status, never raises for an experiment error."""
+    _import_brian2_in_worker_thread()
+    from .output import run_experiment
+
+    # compiled targets must not share build directories between worker processes
+    os.environ.setdefault("HOMEOSTASIS_CYTHON_CACHE", str(Path(tempfile.gettempdir()) / f"homeostasis-cython-{os.getpid()}"))
+    pdir = Path(point["dir"])
+    error_file = pdir / "error.json"
+    start = time.perf_counter()
+    try:
+        run_experiment(point["name"], point["overrides"], seed=point["seed"], quick=point["quick"], out=pdir,
+                       backend=point["backend"], progress=False)
+    except Exception as err:  # noqa: BLE001 - a failed point is recorded, the sweep goes on
+        record = {"error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(),
+                  "overrides": point["overrides"], "seed": point["seed"]}
+        _write_atomic(error_file, json.dumps(record, indent=2))
+        return {"dir": str(pdir), "status": "failed", "error": record["error"]}
+    if error_file.exists():
+        error_file.unlink()
+    return {"dir": str(pdir), "status": "done", "seconds": time.perf_counter() - start}
+
+
+def _client(scheduler, workers):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def run_sweep(points, scheduler=None, workers=None, progress=True) -> list:
+    """Run the points not yet done on Dask; returns the statuses of the points run now."""
+    from dask.distributed import as_completed
+    from tqdm.auto import tqdm
+
+    todo = [p for p in points if not is_done(p)]
+    if not todo:
+        return []
+    client, cluster = _client(scheduler, workers)
+    statuses = []
+    try:
+        # environment for workers started elsewhere (e.g. extra experiment modules for tests)
+        futures = client.map(run_point, todo, pure=False)
+        for fut in tqdm(as_completed(futures), total=len(futures), desc="sweep", disable=not progress):
+            statuses.append(fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return statuses
+
+
+def summarize(name: str, points, out, metric: str | None = None) -> Path:
+    """Rebuild ``summary.csv`` (one row per point and seed) and a plot, from the store alone."""
+    from .output import flatten
+
+    rows = []
+    for p in points:
+        row = {**p["overrides"], "seed": p["seed"], "status": "missing", "error": ""}
+        metrics_file = Path(p["dir"]) / name / "metrics.json"
+        error_file = Path(p["dir"]) / "error.json"
+        if metrics_file.exists():
+            m = json.loads(metrics_file.read_text())
+            for key in ("params", "versions"):
+                m.pop(key, None)
+            row["status"] = "done"
+            reserved = set(row)  # grid keys, seed, status: a metric of the same name gets a prefix
+            row.update({(f"metrics.{k}" if k in reserved else k): v for k, v in flatten(m).items()
+                        if isinstance(v, (int, float, str, bool)) or v is None})
+        elif error_file.exists():
+            row.update(status="failed", error=json.loads(error_file.read_text())["error"])
+        rows.append(row)
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    root = Path(out) / name
+    _write_atomic(root / "summary.csv", buf.getvalue())
+    if metric and points:
+        _plot(root, rows, list(points[0]["overrides"])[0], metric)
+    return root / "summary.csv"
+
+
+def _plot(root: Path, rows, key: str, metric: str):
+    from .style import figure
+
+    done = [r for r in rows if r["status"] == "done" and isinstance(r.get(metric), (int, float))]
+    if not done:
+        raise ValueError(f"no completed point has a numeric metric {metric!r}")
+    levels = list(dict.fromkeys(r[key] for r in done))
+    values = [[r[metric] for r in done if r[key] == level] for level in levels]
+    fig, ax = figure(1, width=3.5)
+    ax[0].errorbar(range(len(levels)), [np.mean(v) for v in values], yerr=[np.std(v) for v in values],
+                   fmt="o-", capsize=3)
+    ax[0].set_xticks(range(len(levels)), levels)
+    ax[0].set(xlabel=key, ylabel=metric, title=f"{metric} (mean +- std over seeds)")
+    fig.savefig(root / ".summary.png.partial.png")
+    os.replace(root / ".summary.png.partial.png", root / "summary.png")
+
+
+def main(args) -> int:
+    """``homeostasis sweep`` (see :mod:`simulations.cli`)."""
+    from .output import check_out_dir
+
+    grid = parse_grid(args.grid)
+    check_out_dir(args.out)
+    points = plan(args.name, grid, args.seeds, args.quick, args.out, args.backend)
+    done_before = sum(is_done(p) for p in points)
+    print(f"{len(points)} points ({done_before} already done)", flush=True)
+    statuses = run_sweep(points, args.scheduler, args.workers, progress=not getattr(args, "no_progress", False))
+    failed = [s for s in statuses if s["status"] == "failed"]
+    path = summarize(args.name, points, args.out, args.metric)
+    for s in failed:
+        print(f"FAILED {s['dir']}: {s['error']}", file=sys.stderr)
+    print(f"wrote {path} ({len(points) - len(failed)} of {len(points)} points done)")
+    return 1 if failed else 0
