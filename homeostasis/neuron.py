@@ -111,7 +111,8 @@ class AdaptiveThreshold(Mechanism):
     biology: ClassVar[str] = "intrinsic plasticity of the spike threshold (Desai et al. 1999)"
 
     target_rate: object = param(5 * Hz, Hz, "set-point firing rate")
-    eta_threshold: object = param(0.5 * mV, mV, "threshold change per spike above the target count")
+    eta_threshold: object = param(0.5 * mV, mV, "threshold change per spike above the target count (0 freezes it)",
+                                  bounds="nonnegative")
     tau_r: object = param(1 * second, ms, "time constant of the rate trace")
 
     def contribution(self, model) -> Contribution:

@@ -47,9 +47,17 @@ def benchmark(datasets, methods, seeds=5, steps=6000, batch_size=100, protocol="
     for d, m, s in tqdm(jobs, desc=f"benchmark ({protocol})", disable=not progress):
         data = load(d)
         sizes = [data.x_train.shape[1]] + [hidden] * proto["depth"] + [data.n_classes]
-        h = train(MLP(sizes, m, seed=s), data, steps=steps, batch_size=batch_size, optimizer=proto["optimizer"],
-                  lr=proto["lr"], seed=s, eval_every=max(1, steps // 20))
-        entry = out.setdefault(d, {}).setdefault(m, {"accuracy": [], "train_accuracy": [], "curves": []})
+        entry = out.setdefault(d, {}).setdefault(m, {"accuracy": [], "train_accuracy": [], "curves": [], "diverged": 0})
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                h = train(MLP(sizes, m, seed=s), data, steps=steps, batch_size=batch_size,
+                          optimizer=proto["optimizer"], lr=proto["lr"], seed=s, eval_every=max(1, steps // 20))
+        except FloatingPointError:
+            # a diverged run is a result (reported, counted), not a crash of the benchmark
+            entry["diverged"] += 1
+            entry["accuracy"].append(float("nan"))
+            entry["train_accuracy"].append(float("nan"))
+            continue
         entry["accuracy"].append(h.final_test_accuracy)
         entry["train_accuracy"].append(h.final_train_accuracy)
         entry["curves"].append((h.steps, h.test_accuracy))
@@ -57,9 +65,17 @@ def benchmark(datasets, methods, seeds=5, steps=6000, batch_size=100, protocol="
 
 
 def _summary(results) -> dict:
-    return {d: {m: {"accuracy_mean": float(np.mean(r["accuracy"])), "accuracy_std": float(np.std(r["accuracy"])),
-                    "n_seeds": len(r["accuracy"]), "train_accuracy_mean": float(np.mean(r["train_accuracy"]))}
-                for m, r in per.items()} for d, per in results.items()}
+    """Mean and std over the seeds that trained; diverged seeds are counted, not averaged."""
+    def stats(r):
+        acc = np.asarray(r["accuracy"], float)
+        ok = acc[np.isfinite(acc)]
+        train_acc = np.asarray(r["train_accuracy"], float)
+        return {"accuracy_mean": float(ok.mean()) if ok.size else float("nan"),
+                "accuracy_std": float(ok.std()) if ok.size else float("nan"), "n_seeds": int(ok.size),
+                "n_diverged": int(r["diverged"]),
+                "train_accuracy_mean": float(np.nanmean(train_acc)) if ok.size else float("nan")}
+
+    return {d: {m: stats(r) for m, r in per.items()} for d, per in results.items()}
 
 
 def format_table(summary: dict, title: str) -> str:
@@ -69,7 +85,8 @@ def format_table(summary: dict, title: str) -> str:
     lines = [f"### {title}", "", "| method | " + " | ".join(datasets) + " |", "|---" * (len(datasets) + 1) + "|"]
     for m in methods:
         cells = [f"{100 * summary[d][m]['accuracy_mean']:.1f} +- {100 * summary[d][m]['accuracy_std']:.1f} "
-                 f"(n={summary[d][m]['n_seeds']})" for d in datasets]
+                 f"(n={summary[d][m]['n_seeds']}" + (f", {summary[d][m]['n_diverged']} diverged" if summary[d][m]['n_diverged']
+                                                    else "") + ")" for d in datasets]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -115,14 +132,15 @@ def normalization_benchmark(p, ctx) -> Result:
 
     fig, ax = figure(len(datasets) + 1, width=3.2 * (len(datasets) + 1))
     for k, d in enumerate(datasets):
-        means = [100 * metrics[d][m]["accuracy_mean"] for m in methods]
+        means = [100 * np.nan_to_num(metrics[d][m]["accuracy_mean"]) for m in methods]
         stds = [100 * metrics[d][m]["accuracy_std"] for m in methods]
         ax[k].bar(range(len(methods)), means, yerr=stds, color="#1f77b4", capsize=2)
         ax[k].set_xticks(range(len(methods)), methods, rotation=45)
         ax[k].set(ylabel="test accuracy (%)", title=d, ylim=(min(means) - 10, 100))
     for m in methods:
-        steps, acc = results[datasets[0]][m]["curves"][0]
-        ax[-1].plot(steps, 100 * np.asarray(acc), lw=1, label=m)
+        if results[datasets[0]][m]["curves"]:
+            steps, acc = results[datasets[0]][m]["curves"][0]
+            ax[-1].plot(steps, 100 * np.asarray(acc), lw=1, label=m)
     ax[-1].set(xlabel="step", ylabel="test accuracy (%)", title=f"learning curves, {datasets[0]}")
     ax[-1].legend(frameon=False, ncol=2)
     data_out = {f"{d}_{m}_accuracy": np.asarray(r["accuracy"]) for d, per in results.items() for m, r in per.items()}

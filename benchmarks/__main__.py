@@ -1,0 +1,17 @@
+"""``python -m benchmarks [NAME ...]``: run the benchmarks and print their ratios."""
+import argparse
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from . import mechanism_overhead, mlp_throughput, sweep_scaling  # noqa: E402
+
+BENCHMARKS = {"mlp": mlp_throughput.run, "mechanisms": mechanism_overhead.run, "sweep": sweep_scaling.run}
+
+parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
+parser.add_argument("--small", action="store_true", help="smaller sizes, for a quick look")
+args = parser.parse_args()
+for name in args.names or BENCHMARKS:
+    print(f"\n=== {name} ===", flush=True)
+    BENCHMARKS[name](small=args.small)

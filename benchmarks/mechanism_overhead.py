@@ -1,0 +1,58 @@
+"""Cost of the homeostatic mechanisms in a Vogels-style E/I network, on the compiled targets.
+
+The network with synaptic scaling, intrinsic plasticity (adaptive threshold) and inhibitory
+plasticity is timed against the same network without them. With the learning rates at zero
+both emit the same spikes, so the ratio is the pure cost of the extra equations (a network
+that homeostasis quietens would be faster for the wrong reason); the learning-on timing is
+printed beside it.
+"""
+import tempfile
+import time
+
+import brian2
+from brian2 import Hz, SpikeMonitor, mV, ms, nS, second
+
+from homeostasis import AdaptiveThreshold, InhibitorySTDP, SynapticScaling
+from models import ei_network
+from simulations.backend import simulation
+
+
+def _mechanisms(kind):
+    if kind == "none":
+        return []
+    learning = kind == "learning"
+    return [SynapticScaling(target_rate=5 * Hz, tau_scaling=(10 * second if learning else 1e12 * second)),
+            AdaptiveThreshold(target_rate=5 * Hz, eta_threshold=(0.1 * mV if learning else 0 * mV), tau_r=1 * second),
+            InhibitorySTDP(target_rate=5 * Hz, eta=(0.05 * nS if learning else 0 * nS))]
+
+
+def time_network(kind, backend, n_e, n_i, p, duration):
+    """Wall seconds of ``duration`` of simulation (compilation excluded) and the spike count."""
+    with simulation(backend, seed=1, directory=tempfile.mkdtemp(prefix="bench_")):
+        net = ei_network(n_e, n_i, p=p, mechanisms_e=_mechanisms(kind), name=f"b_{kind}")
+        mon = SpikeMonitor(net.E, name=f"b_{kind}_spikes")
+        net.network.add(mon)
+        if backend == "cpp_standalone":
+            net.network.run(duration, namespace={})
+            seconds = brian2.device._last_run_time
+        else:
+            net.network.run(1 * ms, namespace={})  # compile every code object first
+            start = time.perf_counter()
+            net.network.run(duration, namespace={})
+            seconds = time.perf_counter() - start
+        return seconds, int(mon.num_spikes)
+
+
+def run(small=False):
+    n_e, n_i, p = (2000, 500, 0.04) if small else (8000, 2000, 0.02)
+    duration = 1 * second
+    print(f"E/I network {n_e}+{n_i}, p={p}, {duration} of biological time; mechanisms on E: "
+          "SynapticScaling, AdaptiveThreshold, InhibitorySTDP")
+    print(f"{'target':15s} {'none (s)':>9s} {'zero-rate (s)':>14s} {'ratio':>6s} {'same spikes':>12s} "
+          f"{'learning (s)':>13s} {'sim s / wall s':>15s}")
+    for backend in ("cython", "cpp_standalone"):
+        base, spikes_base = time_network("none", backend, n_e, n_i, p, duration)
+        frozen, spikes_frozen = time_network("frozen", backend, n_e, n_i, p, duration)
+        learning, _ = time_network("learning", backend, n_e, n_i, p, duration)
+        print(f"{backend:15s} {base:9.2f} {frozen:14.2f} {frozen / base:6.2f} {str(spikes_base == spikes_frozen):>12s} "
+              f"{learning:13.2f} {float(duration / second) / frozen:15.2f}", flush=True)
