@@ -18,10 +18,11 @@ _RC = {
 }
 
 
-def figure(ncols: int = 2, nrows: int = 1, width: float = 7.0, height: float = 2.6, title: str | None = None):
+def figure(ncols: int = 2, nrows: int = 1, width: float = 9.0, height: float = 2.8, title: str | None = None):
     """A figure and a flat list of axes in the project style."""
-    with plt.rc_context(_RC):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), squeeze=False)
+    # set for the whole process: text added after creation (titles, legends) follows it too
+    plt.rcParams.update(_RC)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), squeeze=False)
     for ax in axes.flat:
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

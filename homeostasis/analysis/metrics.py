@@ -22,9 +22,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unit_usage", "usage_cv", "usage_entropy", "dead_fraction", "code_entropy", "load_balance", "gini",
+__all__ = ["binned_rates", "unit_usage", "usage_cv", "usage_entropy", "dead_fraction", "code_entropy", "load_balance", "gini",
            "dispersion", "gain_invariance", "pattern_correlation", "setpoint_distance",
            "multiplicativity", "linear_probe_accuracy", "relative_deviation"]
+
+
+def binned_rates(spike_times, spike_units, n_units: int, start: float, stop: float, width: float = 0.25):
+    """Spike trains as an activity matrix: rates (Hz) per bin of ``width`` seconds, (bins, units).
+
+    Turns a spiking population into the same ``(samples, units)`` matrix the ANN side gives.
+    """
+    t, i = np.asarray(spike_times, float), np.asarray(spike_units, int)
+    if not stop > start or not width > 0:
+        raise ValueError(f"need start < stop and width > 0, got {start}, {stop}, {width}")
+    keep = (t >= start) & (t < stop)
+    edges = np.arange(start, stop + 1e-9, width)
+    counts, _, _ = np.histogram2d(t[keep], i[keep], [edges, np.arange(n_units + 1)])
+    return counts / width
 
 
 def _matrix(activity) -> np.ndarray:

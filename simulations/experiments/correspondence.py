@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Hz, mV, ms, second
 
-from homeostasis.analysis import dispersion, gain_invariance, multiplicativity, pairs, pattern_correlation
+from homeostasis.analysis import binned_rates, dispersion, gain_invariance, multiplicativity, pairs, pattern_correlation
 from homeostasis.ann import SELU, BatchNorm, LayerNorm, Linear, ReLU, SynapticScalingNorm
 
 from ..registry import Param, Result, experiment
@@ -54,12 +54,8 @@ def ann_neuron(rng, n_units=50, n_samples=2000) -> dict:
     return _before_after(without, with_bn)
 
 
-def _binned(sim, start, stop, n_units, width=0.5) -> np.ndarray:
-    """Spike counts per unit in bins of ``width`` seconds, as rates (bins, units)."""
-    keep = (sim["spike_t"] >= start) & (sim["spike_t"] < stop)
-    edges = np.arange(start, stop + 1e-9, width)
-    counts, _, _ = np.histogram2d(sim["spike_t"][keep], sim["spike_i"][keep], [edges, np.arange(n_units + 1)])
-    return counts / width
+def _binned(sim, start, stop, n_units) -> np.ndarray:
+    return binned_rates(sim["spike_t"], sim["spike_i"], n_units, start, stop, width=0.5)
 
 
 def ann_synapse(rng, n_in=100, n_out=20, steps=3000) -> dict:

@@ -11,7 +11,7 @@ import numpy as np
 from brian2 import Hz, Network, SpikeMonitor, mV, ms, pA, second
 
 from homeostasis import AdaptiveThreshold, GlobalHomeostasis, InhibitoryPool, InhibitorySTDP, SynapticScaling
-from homeostasis.analysis import load_balance
+from homeostasis.analysis import binned_rates, load_balance
 from models import Circuit, CurrentLIF, poisson_source
 
 from ..backend import simulation
@@ -55,11 +55,7 @@ def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100
         net.run(duration, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
     stop = float(duration / second)
-    start = stop - float(measure / second)
-    edges = np.arange(start, stop + 1e-9, 0.25)
-    keep = t >= start
-    counts, _, _ = np.histogram2d(t[keep], i[keep], [edges, np.arange(n_neurons + 1)])
-    return {"rates": counts / 0.25, "strength": strength}
+    return {"rates": binned_rates(t, i, n_neurons, stop - float(measure / second), stop), "strength": strength}
 
 
 @experiment(

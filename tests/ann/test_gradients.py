@@ -53,31 +53,26 @@ def _check(name, n_in, n_out, batch, seed):
 
     loss()
     dx = layer.backward(proj)
-    eps = 1e-6
-    num = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        up = loss()
-        x[idx] = old - eps
-        down = loss()
-        x[idx] = old
-        num[idx] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(dx, num, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-4, atol=1e-6)
     loss()
     layer.backward(proj)
     for key, p in layer.params.items():
         analytic = layer.grads[key].copy()
-        num = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = loss()
-            p[idx] = old - eps
-            down = loss()
-            p[idx] = old
-            num[idx] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(analytic, num, rtol=1e-4, atol=1e-6, err_msg=f"{name}.{key}")
+        np.testing.assert_allclose(analytic, numeric_gradient(loss, p), rtol=1e-4, atol=1e-6, err_msg=f"{name}.{key}")
+
+
+def numeric_gradient(f, array, eps=1e-6):
+    """Central differences of the scalar ``f()`` with respect to ``array`` (changed in place, restored)."""
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        old = array[idx]
+        array[idx] = old + eps
+        up = f()
+        array[idx] = old - eps
+        down = f()
+        array[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
@@ -94,13 +89,5 @@ def test_cross_entropy_gradient_matches_finite_differences(batch, classes, seed)
     logits = rng.normal(0, 2, (batch, classes))
     labels = rng.integers(0, classes, batch)
     _, grad = softmax_cross_entropy(logits, labels)
-    num = np.zeros_like(logits)
-    for idx in np.ndindex(logits.shape):
-        old = logits[idx]
-        logits[idx] = old + 1e-6
-        up = softmax_cross_entropy(logits, labels)[0]
-        logits[idx] = old - 1e-6
-        down = softmax_cross_entropy(logits, labels)[0]
-        logits[idx] = old
-        num[idx] = (up - down) / 2e-6
+    num = numeric_gradient(lambda: softmax_cross_entropy(logits, labels)[0], logits)
     np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-8)
