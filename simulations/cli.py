@@ -172,6 +172,16 @@ def main(argv=None) -> int:
     """Entry point of the ``homeostasis`` console script."""
     from brian2 import DimensionMismatchError
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-") and ("-h" in argv or "--help" in argv):
+        # `homeostasis run NAME --help`: the options, then the experiment's own parameters
+        print(f"usage: homeostasis run {argv[1]} [--quick] [--seed N] [--set KEY=VALUE ...] [--out DIR] "
+              "[--backend {numpy,cython,cpp_standalone}]\n\nparameters (--set KEY=VALUE, with units):")
+        try:
+            return _params(argv[1])
+        except KeyError as err:
+            print(f"homeostasis run: error: {err.args[0]}", file=sys.stderr)
+            return 2
     args = build_parser().parse_args(argv)
     try:
         if args.command == "list":

@@ -23,9 +23,10 @@ def figure(ncols: int = 2, nrows: int = 1, width: float = 9.0, height: float = 2
     # set for the whole process: text added after creation (titles, legends) follows it too
     plt.rcParams.update(_RC)
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), squeeze=False)
-    for ax in axes.flat:
+    for letter, ax in zip("ABCDEFGHIJKL", axes.flat):
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+        ax.text(-0.12, 1.06, letter, transform=ax.transAxes, fontweight="bold", fontsize=10, va="bottom")
     if title:
         fig.suptitle(title, fontsize=9)
     fig.set_layout_engine("constrained")

@@ -41,7 +41,7 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
         net.run(duration, namespace={})
         t = np.asarray(mon.t / second)
         keep = t >= float((duration - measure) / second)
-        return {"y": np.asarray(mon.y).T[keep], "t": t, "a_trace": np.asarray(mon.a).T,
+        return {"y": np.asarray(mon.y).T[keep], "t": t, "input_sample": stim.values[:20000].ravel(), "a_trace": np.asarray(mon.a).T,
                 "b_trace": np.asarray(mon.b).T, "a": np.asarray(U.a), "b": np.asarray(U.b)}
 
 
@@ -129,7 +129,10 @@ def intrinsic_plasticity(p, ctx) -> Result:
         "spiking_rate_cv_without_ip": _cv(off),
     }
 
-    fig, ax = figure(3, title="Intrinsic plasticity: each neuron holds its own activity at a set point")
+    fig, ax = figure(4, width=11, title="Intrinsic plasticity: each neuron holds its own activity at a set point")
+    ax[0].hist(rate["input_sample"], bins=50, density=True, color=COLORS["without"])
+    ax[0].set(xlabel="input u (dimensionless)", ylabel="density", title="input (Gaussian)")
+    ax = ax[1:]
     mu = float(p.target_mean)
     ax[0].hist(y.ravel(), bins=40, range=(0, 1), density=True, color=COLORS["with"], alpha=0.8, label="output")
     grid = np.linspace(0, 1, 200)
@@ -138,13 +141,13 @@ def intrinsic_plasticity(p, ctx) -> Result:
     ax[0].legend(frameon=False)
     ax[1].plot(rate["t"], rate["a_trace"].mean(axis=1), label="gain a")
     ax[1].plot(rate["t"], rate["b_trace"].mean(axis=1), label="bias b")
-    ax[1].set(xlabel="time (s)", title="gain and bias (mean over units)")
+    ax[1].set(xlabel="time (s)", ylabel="value (dimensionless)", title="gain and bias (mean over units)")
     ax[1].legend(frameon=False)
     drive = spiking[True]["drive_nA"]
     ax[2].plot(drive, off, "o", ms=3, color=COLORS["without"], label="without IP")
     ax[2].plot(drive, on, "o", ms=3, color=COLORS["with"], label="adaptive threshold")
     ax[2].axhline(float(p.target_rate / Hz), color=COLORS["target"], lw=1, ls="--", label="target")
-    ax[2].set(xlabel="drive (nA)", ylabel="rate (Hz)", yscale="log", title="spiking form")
+    ax[2].set(xlabel="constant drive (nA)", ylabel="rate (Hz)", yscale="log", title="spiking form, LIF")
     ax[2].legend(frameon=False)
     data = {"rate_output": y, "rate_t": rate["t"], "gain_trace": rate["a_trace"], "bias_trace": rate["b_trace"],
             "drive_nA": drive, "rates_with_ip": on, "rates_without_ip": off}

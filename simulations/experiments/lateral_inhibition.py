@@ -20,8 +20,12 @@ from ..style import COLORS, figure
 __all__ = ["simulate_divisive", "simulate_pool"]
 
 
-def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.0, seed=0, backend="numpy"):
-    """Normalized responses of a rate layer to ``input_gain * pattern`` (after 100 ms)."""
+def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.0, seed=0, backend="numpy",
+                      return_raw=False):
+    """Normalized responses of a rate layer to ``input_gain * pattern`` (after 100 ms).
+
+    With ``return_raw`` also the unnormalized responses ``y`` (the layer without the pool).
+    """
     pattern = np.asarray(pattern, dtype=float)
     if pattern.ndim != 1 or pattern.size < 2 or not np.all(np.isfinite(pattern)):
         raise ValueError("pattern must be a finite 1-D array of at least two inputs")
@@ -32,7 +36,7 @@ def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.
                          I=input_gain * pattern)
         net = c.network()
         net.run(100 * ms, namespace={})
-        return np.asarray(L.y_norm)
+        return (np.asarray(L.y_norm), np.asarray(L.y)) if return_raw else np.asarray(L.y_norm)
 
 
 def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 * ms, n_neurons=100,
@@ -103,20 +107,33 @@ def lateral_inhibition(p, ctx) -> Result:
         "mean_rate_per_strength_hz": [float(r["rates"].mean()) for r in pools],
     }
 
-    fig, ax = figure(3, title="Lateral inhibition: output invariant to a common input gain")
-    order = np.argsort(pattern)
-    ax[0].plot(pattern[order], low[order], color=COLORS["with"], label="input x1")
-    ax[0].plot(pattern[order], high[order], color=COLORS["boost"], ls="--", label=f"input x{p.input_gain:g}")
-    ax[0].set(xlabel="input pattern", ylabel="normalized response", title="divisive normalization")
+    gains = np.geomspace(0.3, 30, 7)
+    sweep = [simulate_divisive(pattern, g, p.sigma, p.exponent, seed=ctx.seed, backend=ctx.backend, return_raw=True)
+             for g in gains]
+    fig, ax = figure(4, width=11, title="Lateral inhibition: output invariant to a common input gain")
+    ax[0].plot(gains, [n.sum() for n, _ in sweep], "o-", color=COLORS["with"], label="divisive normalization")
+    ax[0].plot(gains, [r.sum() for _, r in sweep], "o-", color=COLORS["without"], label="without")
+    ax[0].set(xscale="log", yscale="log", xlabel="input gain (x pattern)", ylabel="summed response (a.u.)",
+              title="summed layer output")
     ax[0].legend(frameon=False)
-    for s, r in zip(strengths, pools):
-        ax[1].plot(r["t"], r["A"], lw=0.8, label=f"input x{s:g}")
-    ax[1].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
-    ax[1].set(xlabel="time (s)", ylabel="active fraction", title="inhibitory pool")
-    ax[1].legend(frameon=False)
-    for s, r in zip(strengths, pools):
-        ax[2].plot(r["t"], r["gain"], lw=0.8, label=f"input x{s:g}")
-    ax[2].set(xlabel="time (s)", ylabel="pool gain g", yscale="log", title="homeostatic gain")
+    for unit in np.argsort(pattern)[:: max(1, p.n_units // 5)]:
+        ax[1].plot(gains, [n[unit] for n, _ in sweep], "-", lw=1, color=COLORS["with"])
+        ax[1].plot(gains, [r[unit] for _, r in sweep], "--", lw=0.8, color=COLORS["without"])
+    ax[1].set(xscale="log", yscale="log", xlabel="input gain (x pattern)", ylabel="unit response (a.u.)",
+              title="per unit (solid: normalized)")
+    for s_, r in zip(strengths, pools):
+        ax[2].plot(r["t"], r["A"], lw=0.8, label=f"input x{s_:g}")
+    ax[2].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
+    ax[2].set(xlabel="time (s)", ylabel="active fraction", title="spiking layer with inhibitory pool")
+    ax[2].legend(frameon=False)
+    ax[3].plot(strengths, fractions, "o-", color=COLORS["with"], label="with pool (mechanism's A)")
+    ax[3].plot(strengths, [r["active_fraction_counted"] for r in pools], "s--", color=COLORS["boost"],
+               label="neurons above 5 Hz")
+    ax[3].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
+    ax[3].set(xscale="log", xlabel="input strength (x drive)", ylabel="active fraction", ylim=(0, 1),
+              title="active fraction vs input strength")
+    ax[3].set_xticks(strengths, [f"{s_:g}" for s_ in strengths])
+    ax[3].legend(frameon=False)
     data = {"pattern": pattern, "response_low": low, "response_high": high,
             "active_fraction_t": pools[0]["t"], **{f"active_fraction_x{s:g}": r["A"] for s, r in zip(strengths, pools)},
             **{f"rates_x{s:g}": r["rates"] for s, r in zip(strengths, pools)}}

@@ -56,7 +56,10 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
         net.network.run(learn + perturb, namespace={})
         bins = np.arange(0, float((learn + perturb) / second) + 1e-9, 0.25)
         counts, _ = np.histogram(np.asarray(spikes.t / second), bins)
-        out = {"t": bins[:-1], "rate": counts / 0.25 / n_e, "switch_s": float(learn / second)}
+        t_all, i_all = np.asarray(spikes.t / second), np.asarray(spikes.i)
+        shown = i_all < 60  # raster of the first 60 excitatory neurons
+        out = {"t": bins[:-1], "rate": counts / 0.25 / n_e, "switch_s": float(learn / second),
+               "raster_t": t_all[shown], "raster_i": i_all[shown]}
         if mon is not None:
             out["w_ie_nS"] = np.asarray(mon.w / nS).mean(axis=0)
         return out
@@ -104,15 +107,20 @@ def network_homeostasis(p, ctx) -> Result:
             "rate_recovered_hz": _window(g, end - 2.0, end),
         },
     }
-    fig, ax = figure(2, title="Network homeostasis: the E/I network returns to its set point")
+    fig, ax = figure(4, width=11, title="Network homeostasis: the E/I network returns to its set point")
+    for k, (start, label) in enumerate(((0.0, "before plasticity"), (T - 1.0, "after plasticity"))):
+        keep = (s["raster_t"] >= start) & (s["raster_t"] < start + 1.0)
+        ax[k].plot(s["raster_t"][keep], s["raster_i"][keep], "|", ms=2, color="k")
+        ax[k].set(xlabel="time (s)", ylabel="E neuron", title=f"raster, {label}", xlim=(start, start + 1.0))
     for name, sim, color in (("inhibitory STDP", s, COLORS["with"]), ("global gain", g, COLORS["boost"])):
-        ax[0].plot(sim["t"], sim["rate"], color=color, lw=1, label=name)
-    ax[0].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
-    ax[0].axvline(T, color="k", lw=0.5)
-    ax[0].set(xlabel="time (s)", ylabel="excitatory rate (Hz)", yscale="log",
+        ax[2].plot(sim["t"], sim["rate"], color=color, lw=1, label=name)
+    ax[2].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
+    ax[2].axvline(T, color="k", lw=0.5)
+    ax[2].set(xlabel="time (s)", ylabel="mean excitatory rate (Hz)", yscale="log",
               title=f"drive x{p.drive_factor:g} at t = {T:g} s")
-    ax[0].legend(frameon=False)
-    ax[1].plot(s["t"][: len(s["w_ie_nS"])], s["w_ie_nS"], color=COLORS["with"])
-    ax[1].set(xlabel="time (s)", ylabel="mean I->E weight (nS)", title="inhibitory weights")
+    ax[2].legend(frameon=False)
+    ax[3].plot(s["t"][: len(s["w_ie_nS"])], s["w_ie_nS"], color=COLORS["with"])
+    ax[3].axvline(T, color="k", lw=0.5)
+    ax[3].set(xlabel="time (s)", ylabel="mean I->E weight (nS)", title="inhibitory weights")
     data = {"t": s["t"], "rate_istdp": s["rate"], "rate_global": g["rate"], "w_ie_nS": s["w_ie_nS"]}
     return Result(metrics, data, fig)

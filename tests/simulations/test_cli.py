@@ -137,3 +137,10 @@ def test_unwritable_out_is_a_one_line_error_and_nothing_runs(tmp_path, capsys):
     assert main(["run", "lateral-inhibition", "--out", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err
     assert "cannot write results" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_run_name_help_lists_the_parameters(capsys):
+    assert main(["run", "synaptic-scaling", "--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("target_rate", "tau_scaling", "block_rate", "boost_rate"):
+        assert name in out
