@@ -18,12 +18,17 @@ from simulations.backend import simulation
 
 
 def _mechanisms(kind):
+    """``none``, ``frozen`` (all three, zero learning rates), ``learning``, or one frozen mechanism."""
     if kind == "none":
         return []
     learning = kind == "learning"
-    return [SynapticScaling(target_rate=5 * Hz, tau_scaling=(10 * second if learning else 1e12 * second)),
-            AdaptiveThreshold(target_rate=5 * Hz, eta_threshold=(0.1 * mV if learning else 0 * mV), tau_r=1 * second),
-            InhibitorySTDP(target_rate=5 * Hz, eta=(0.05 * nS if learning else 0 * nS))]
+    every = {
+        "scaling": SynapticScaling(target_rate=5 * Hz, tau_scaling=(10 * second if learning else 1e12 * second)),
+        "threshold": AdaptiveThreshold(target_rate=5 * Hz, eta_threshold=(0.1 * mV if learning else 0 * mV),
+                                       tau_r=1 * second),
+        "istdp": InhibitorySTDP(target_rate=5 * Hz, eta=(0.05 * nS if learning else 0 * nS)),
+    }
+    return [every[kind]] if kind in every else list(every.values())
 
 
 def time_network(kind, backend, n_e, n_i, p, duration):
@@ -56,3 +61,7 @@ def run(small=False):
         learning, _ = time_network("learning", backend, n_e, n_i, p, duration)
         print(f"{backend:15s} {base:9.2f} {frozen:14.2f} {frozen / base:6.2f} {str(spikes_base == spikes_frozen):>12s} "
               f"{learning:13.2f} {float(duration / second) / frozen:15.2f}", flush=True)
+        if not small:
+            alone = {k: time_network(k, backend, n_e, n_i, p, duration)[0] / base for k in ("scaling", "threshold", "istdp")}
+            print(f"{'':15s} each alone (zero rate) / none: " + ", ".join(f"{k} {v:.2f}" for k, v in alone.items()),
+                  flush=True)
