@@ -164,6 +164,7 @@ def _compare(args) -> int:
             overrides[flag] = int(value)
     path = run_experiment("normalization-benchmark", overrides, quick=args.quick, out=args.out,
                           progress=not args.no_progress)
+    print((path / "table.md").read_text())
     print(f"wrote {path} (table: {path / 'table.md'})")
     return 0
 

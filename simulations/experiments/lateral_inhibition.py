@@ -133,6 +133,7 @@ def lateral_inhibition(p, ctx) -> Result:
     ax[3].set(xscale="log", xlabel="input strength (x drive)", ylabel="active fraction", ylim=(0, 1),
               title="active fraction vs input strength")
     ax[3].set_xticks(strengths, [f"{s_:g}" for s_ in strengths])
+    ax[3].minorticks_off()
     ax[3].legend(frameon=False)
     data = {"pattern": pattern, "response_low": low, "response_high": high,
             "active_fraction_t": pools[0]["t"], **{f"active_fraction_x{s:g}": r["A"] for s, r in zip(strengths, pools)},

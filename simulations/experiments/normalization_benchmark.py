@@ -144,5 +144,4 @@ def normalization_benchmark(p, ctx) -> Result:
     ax[-1].set(xlabel="step", ylabel="test accuracy (%)", title=f"learning curves, {datasets[0]}")
     ax[-1].legend(frameon=False, ncol=2)
     data_out = {f"{d}_{m}_accuracy": np.asarray(r["accuracy"]) for d, per in results.items() for m, r in per.items()}
-    print(tables)
     return Result(metrics, data_out, fig, extra_files={"table.md": tables})
