@@ -10,7 +10,8 @@ def _late(sim, seconds=2.0):
 
 
 def test_global_gain_holds_the_mean_rate_within_ten_percent():
-    sim = simulate_network("global", 5 * Hz, n_e=200, n_i=50, learn=8 * second, perturb=0.25 * second, seed=1)
+    sim = simulate_network("global", 5 * Hz, n_e=200, n_i=50, learn=8 * second, perturb=0.25 * second,
+                           drive_factor=1.0, seed=1)
     assert sim["rate"][:4].mean() > 2 * 5.0  # starts far above target
     assert abs(_late(sim) / 5.0 - 1) < 0.10
 

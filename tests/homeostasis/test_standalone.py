@@ -56,7 +56,7 @@ def test_inhibitory_pool_on_standalone():
 
 def test_network_mechanisms_on_standalone():
     g = simulate_network("global", 5 * Hz, n_e=200, n_i=50, learn=6 * second, perturb=0.25 * second,
-                         seed=1, backend=BACKEND)
+                         drive_factor=1.0, seed=1, backend=BACKEND)
     assert abs(g["rate"][-8:].mean() / 5.0 - 1) < 0.10
     s = simulate_network("istdp", 5 * Hz, eta=0.4 * nS, n_e=200, n_i=50, learn=8 * second,
                          perturb=0.25 * second, drive_factor=1.0, seed=1, backend=BACKEND)
