@@ -140,8 +140,8 @@ def correspondence(p, ctx) -> Result:
                           "pattern_correlation": pattern_correlation(low, high)},
                   "ann": ann_layer(rng)}
     # network
-    net = simulate_network("global", p.target_rate, n_e=200, n_i=50, learn=p.duration / 2, perturb=p.duration / 2,
-                           drive_factor=2.0, seed=ctx.seed, backend=ctx.backend)
+    net = simulate_network("global", p.target_rate, n_e=200, n_i=50, learn=p.duration / 2, perturb=p.duration,
+                           drive_factor=1.5, seed=ctx.seed, backend=ctx.backend)
     after = net["t"] >= net["switch_s"]
     m["network"] = {"bio": {"deviation_at_perturbation": float(abs(net["rate"][after][:4].mean() / target - 1)),
                             "setpoint_error": float(abs(net["rate"][-8:].mean() / target - 1))},
@@ -155,6 +155,17 @@ def correspondence(p, ctx) -> Result:
         for k, name in enumerate(m[scale]["bio"]):
             lines.append(f"| {scale if k == 0 else ''} | {name} | {m[scale]['bio'][name]:.3g} | "
                          f"{m[scale]['ann'][name]:.3g} | {bio_names if k == 0 else ''} | {ann_names if k == 0 else ''} |")
+    checks = {
+        "neuron": ("dispersion of per-unit means falls", lambda d: d["mean_dispersion_with"] < d["mean_dispersion_without"]),
+        "synapse": ("direction kept (cosine > 0.99)", lambda d: d["direction_cosine"] > 0.99),
+        "layer": ("gain invariance under 0.1", lambda d: d["gain_invariance"] < 0.1),
+        "network": ("set-point distance falls", lambda d: d["setpoint_error"] < d["deviation_at_perturbation"]),
+    }
+    lines += ["", "| scale | shared invariant | bio | ANN |", "|---|---|---|---|"]
+    for scale, (text, holds) in checks.items():
+        m[scale]["invariant_holds"] = {side: bool(holds(m[scale][side])) for side in ("bio", "ann")}
+        lines.append(f"| {scale} | {text} | {'yes' if m[scale]['invariant_holds']['bio'] else 'NO'} | "
+                     f"{'yes' if m[scale]['invariant_holds']['ann'] else 'NO'} |")
     table_md = "\n".join(lines) + "\n"
 
     fig, ax = figure(4, width=10, height=2.4, title="Same invariant, two substrates (bio | ANN)")

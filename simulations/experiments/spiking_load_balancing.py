@@ -84,6 +84,8 @@ def spiking_load_balancing(p, ctx) -> Result:
     for name in MECHANISMS:
         ax[0].plot(strength, rates[name], ".-", lw=0.8, ms=3, label=name)
     ax[0].set(xscale="log", xlabel="relative excitatory drive", ylabel="rate (Hz)", title="rate by drive")
+    ax[0].set_xticks([0.3, 1, 3], ["0.3", "1", "3"])
+    ax[0].minorticks_off()
     ax[0].legend(frameon=False, fontsize=6)
     ax[1].bar(range(len(MECHANISMS)), [metrics[m]["usage_cv"] for m in MECHANISMS], color=COLORS["with"])
     ax[1].set_xticks(range(len(MECHANISMS)), [m.replace("_", "\n") for m in MECHANISMS], fontsize=6)

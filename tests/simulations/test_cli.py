@@ -144,3 +144,12 @@ def test_run_name_help_lists_the_parameters(capsys):
     out = capsys.readouterr().out
     for name in ("target_rate", "tau_scaling", "block_rate", "boost_rate"):
         assert name in out
+
+
+@pytest.mark.slow
+def test_correspondence_quick_shows_every_invariant_on_both_sides(tmp_path):
+    path = run_experiment("correspondence", quick=True, out=tmp_path, progress=False)
+    m = json.loads((path / "metrics.json").read_text())
+    for scale in ("neuron", "synapse", "layer", "network"):
+        assert m[scale]["invariant_holds"] == {"bio": True, "ann": True}, (scale, m[scale])
+    assert "shared invariant" in (path / "table.md").read_text()
