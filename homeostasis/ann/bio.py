@@ -1,9 +1,23 @@
 """Bio-inspired normalizations, one per scale, each updated by a local homeostatic rule.
 
 The gradient trains the weights as usual; the homeostatic state (a scaling of the weights,
-a gain and bias, a shared gain) is updated during training forward passes by a rule that
-uses only the unit's (or the network's) own running activity, never the loss, exactly like
-the biology each copies. None needs batch statistics, so all train with a batch of one.
+a gain and bias, a shared gain) is updated during *training* forward passes by a rule that
+uses only the unit's (or the network's) own running activity, never the loss, as the
+biology each copies does. Evaluation passes leave the state alone, and setting a layer's
+``adapt`` attribute to ``False`` freezes it in training as well (for ablations and for
+gradient checks). None needs batch statistics, so all of them train with a batch of one.
+
+Every class declares ``scale`` (where in the nervous system its rule acts), ``counterpart``
+(the deep-learning normalization that acts at the same scale) and ``biology`` (the
+mechanism it copies); :func:`homeostasis.analysis.pairs` reads these attributes.
+
+Examples
+--------
+>>> import numpy as np
+>>> layer = IntrinsicPlasticityNorm(3)
+>>> y = layer.forward(np.random.default_rng(0).normal(5.0, 2.0, (1, 3)), training=True)
+>>> y.shape
+(1, 3)
 """
 from __future__ import annotations
 
@@ -15,105 +29,198 @@ __all__ = ["SynapticScalingNorm", "IntrinsicPlasticityNorm", "DivisiveNorm", "Gl
            "GlobalHomeostasisNorm"]
 
 
+def _check_rates(owner: str, **rates):
+    """Refuse rates outside (0, 1] (momentum), non-positive targets/exponents, steps outside (0, 1)."""
+    for name, value in rates.items():
+        ok = {"momentum": 0 < value <= 1, "eta": value > 0, "target": value > 0,
+              "max_step": 0 < value < 1}[name]
+        if not ok:
+            allowed = {"momentum": "in (0, 1]", "eta": "> 0", "target": "> 0", "max_step": "in (0, 1)"}[name]
+            raise ValueError(f"{owner}: {name} must be {allowed}, got {value!r}")
+
+
 class SynapticScalingNorm(Linear):
-    """SSN, synapse scale: every unit scales all its incoming weights by one factor.
+    """SSN, synapse scale: each unit multiplies all its incoming weights by one factor.
 
-    Biology: synaptic scaling (Turrigiano et al. 1998), ``dw/dt = w (r0 - r) / (tau r0)``.
-    Here each unit ``j`` keeps a running estimate of its activity,
-    ``s_j <- s_j + rho (mean(z_j^2) - s_j)`` with ``z_j`` its summed input, and before each
-    training step multiplies its incoming weight vector ``W[:, j]`` by
+    Biology: synaptic scaling (Turrigiano et al. 1998). A neuron whose firing stays away
+    from its set point scales the strengths of all its excitatory synapses by a common
+    factor, ``dw_ij/dt = w_ij (r0 - r_j) / (tau r0)``, which keeps their relative sizes
+    (the stored pattern) and changes only the overall gain.
 
-    .. math:: f_j = \\mathrm{clip}\\left((r_0 / \\sqrt{s_j})^{\\eta}, 1 - \\delta, 1 + \\delta\\right)
+    Here unit ``j`` keeps a running estimate (exponential moving average, rate ``momentum``)
+    of the mean square of its pre-activation ``z_j = x W[:, j] + b_j``,
 
-    The activity measure is the root-mean-square drive, not the mean rectified output: a
-    dead unit (all inputs negative) has zero rectified output, and a rule on that output
-    would scale its weights up forever; its drive is large, so it is scaled down and the
-    weights stay bounded. The per-step factor is clipped to ``1 +- delta`` for the same
-    reason. The bias is not scaled (it is not a synapse).
+    .. math:: s_j \\leftarrow s_j + \\rho\\,(\\overline{z_j^2} - s_j),
+
+    and before each training step multiplies its incoming weight vector ``W[:, j]`` by
+
+    .. math:: f_j = \\mathrm{clip}\\left((r_0 / \\sqrt{s_j})^{\\eta},\\ 1 - \\delta,\\ 1 + \\delta\\right).
+
+    The gradient still trains ``W`` and ``b``; the scaling is a separate, local rule.
+
+    Two choices keep the rule from diverging. The activity measure is the root-mean-square
+    *pre-activation*, not the mean rectified output: a dead unit (all inputs negative) has
+    zero rectified output, and a rule on that output would scale its weights up forever,
+    whereas its drive is large and defined, so it is scaled down and stays bounded. The
+    per-step factor is clipped to ``[1 - delta, 1 + delta]``. A batch whose input is all
+    zero carries no information about the synapses, so it neither scales the weights nor
+    updates the estimate. The bias is not scaled (it is not a synapse).
+
+    Place it before the ReLU, in place of a ``Linear`` layer.
 
     Parameters
     ----------
     n_in, n_out : int
+        Input and output units.
     rng : numpy.random.Generator
-    target : float
-        Set-point RMS drive ``r0``.
-    rate : float
-        Running-average rate ``rho`` of the activity estimate.
-    eta : float
-        Exponent of the scaling factor (strength of the homeostatic pull per step).
-    max_step : float
-        Largest relative weight change per step ``delta``.
+        Draws the He-normal initial weights.
+    target : float, default 1.0
+        Set-point RMS pre-activation ``r0``.
+    momentum : float, default 0.05
+        Rate ``rho`` of the running activity estimate, in (0, 1].
+    eta : float, default 0.1
+        Exponent of the scaling factor: strength of the homeostatic pull per step.
+    max_step : float, default 0.01
+        Largest relative weight change per step ``delta``, in (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> layer = SynapticScalingNorm(4, 2, rng)
+    >>> for _ in range(2000):
+    ...     _ = layer.forward(10 * rng.normal(size=(8, 4)), training=True)
+    >>> bool(np.allclose(np.sqrt(layer.activity), 1.0, rtol=0.2))
+    True
     """
 
     scale = "synapse"
     counterpart = "weight normalization"
+    biology = "synaptic scaling"
 
-    def __init__(self, n_in, n_out, rng, target=1.0, rate=0.05, eta=0.1, max_step=0.01):
-        super().__init__(n_in, n_out, rng)
-        if not (target > 0 and 0 < rate <= 1 and eta > 0 and 0 < max_step < 1):
-            raise ValueError("SynapticScalingNorm needs target > 0, 0 < rate <= 1, eta > 0, 0 < max_step < 1")
-        self.target, self.rate, self.eta, self.max_step = target, rate, eta, max_step
-        self.activity = None
+    def __init__(self, n_in: int, n_out: int, rng, target: float = 1.0, momentum: float = 0.05,
+                 eta: float = 0.1, max_step: float = 0.01, init: str = "he"):
+        super().__init__(n_in, n_out, rng, init=init)
+        _check_rates("SynapticScalingNorm", target=target, momentum=momentum, eta=eta, max_step=max_step)
+        self.target, self.momentum, self.eta, self.max_step = target, momentum, eta, max_step
+        self.activity = None  # running mean square pre-activation per unit; None until the first batch
+        self.adapt = True
 
-    def scaling_factor(self):
-        """This step's factor per unit, from the running activity (1 before any input)."""
+    def scaling_factor(self) -> np.ndarray:
+        """This step's multiplicative factor per unit (1 before any input has been seen)."""
         if self.activity is None:
             return np.ones(self.params["w"].shape[1])
+        # the tiny floor only guards the division: a unit with exactly zero drive has zero
+        # weights or zero input, and scaling cannot change either
         ratio = self.target / np.sqrt(self.activity + 1e-12)
         return np.clip(ratio ** self.eta, 1 - self.max_step, 1 + self.max_step)
 
-    def forward(self, x, training=False):
-        if training:
+    def forward(self, x, training: bool = False):
+        adapting = training and self.adapt and np.any(x)
+        if adapting:
             self.params["w"] *= self.scaling_factor()
         z = super().forward(x, training)
-        if training:
+        if adapting:
             drive = np.mean(z ** 2, axis=0)
-            self.activity = drive if self.activity is None else self.activity + self.rate * (drive - self.activity)
+            self.activity = drive if self.activity is None else self.activity + self.momentum * (drive - self.activity)
         return z
 
 
 class IntrinsicPlasticityNorm(Layer):
     """Neuron scale: each unit tunes its own gain and bias from its running statistics.
 
-    Biology: intrinsic plasticity (Triesch 2005; Desai et al. 1999): a neuron adjusts its
-    excitability so its firing over time stays at a set point. Unit ``j`` keeps running
-    estimates of the mean and variance of its input over time,
-    ``m_j <- m_j + rho (x_j - m_j)``, ``v_j <- v_j + rho ((x_j - m_j)^2 - v_j)``, and sets
-    its gain ``a_j = 1 / sqrt(v_j + eps)`` and bias ``b_j = -a_j m_j``:
+    Biology: intrinsic plasticity (Desai et al. 1999; Triesch 2005). A neuron adjusts its
+    excitability (its gain and threshold, through its ion channels) so that its output
+    over time stays in a set range, whatever the scale and offset of its input.
 
-    .. math:: y_j = \\gamma_j (a_j x_j + b_j) + \\beta_j
+    Unit ``j`` keeps running estimates (rate ``momentum``) of the mean and variance of its
+    input over time, ``m_j <- m_j + rho (x_j - m_j)`` and
+    ``v_j <- v_j + rho ((x_j - m_j)^2 - v_j)`` (averaged over the batch, which may be one
+    sample), and moves its gain ``a_j`` and threshold ``theta_j`` toward the values that
+    would give its output mean 0 and variance 1:
+
+    .. math::
+
+        a_j \leftarrow a_j + \eta\,(1/\sqrt{v_j + \epsilon} - a_j), \qquad
+        \theta_j \leftarrow \theta_j + \eta\,(m_j - \theta_j), \qquad
+        y_j = \gamma_j\, a_j (x_j - \theta_j) + \beta_j.
+
+    This is ``y = a x + b`` with bias ``b_j = -a_j theta_j`` (the attribute ``bias``). The
+    threshold form is used because the bias must follow the gain exactly: with a separate
+    bias, a unit whose input has a large offset turns every small fluctuation of its gain
+    into a large error of its output mean.
 
     Like batch normalization it holds each unit's statistics at a set point, but over time
-    rather than over a batch, so it works online. ``gamma`` and ``beta`` are trained by
-    the gradient; ``a`` and ``b`` are not.
+    rather than over a batch, so it works online. ``gamma`` and ``beta`` are trained by the
+    gradient; ``a`` and ``theta`` are not, and the backward pass treats them as constants.
+    On the first training batch the estimates, gain and threshold start at that batch's
+    values (variance 1 if the batch is a single sample), so the layer starts near its set
+    point.
+
+    Parameters
+    ----------
+    n : int
+        Units.
+    momentum : float, default 0.01
+        Rate ``rho`` of the running mean and variance, in (0, 1].
+    eta : float, default 0.1
+        Rate at which gain and bias follow their targets, in (0, 1].
+    eps : float, default 1e-5
+        Added to the variance before the square root.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> layer = IntrinsicPlasticityNorm(2)
+    >>> for _ in range(3000):
+    ...     _ = layer.forward(rng.normal([5.0, -1.0], [3.0, 0.1], (1, 2)), training=True)
+    >>> np.round(layer.gain * [3.0, 0.1], 1).tolist()  # gain ~ 1 / input std
+    [1.0, 1.0]
     """
 
     scale = "neuron"
     counterpart = "batch normalization"
+    biology = "intrinsic plasticity"
 
-    def __init__(self, n, rate=0.01, eps=1e-5):
+    def __init__(self, n: int, momentum: float = 0.01, eta: float = 0.1, eps: float = 1e-5):
         super().__init__()
-        if not 0 < rate <= 1:
-            raise ValueError(f"rate must lie in (0, 1], got {rate}")
+        _check_rates("IntrinsicPlasticityNorm", momentum=momentum)
+        if not 0 < eta <= 1:
+            raise ValueError(f"IntrinsicPlasticityNorm: eta must be in (0, 1], got {eta!r}")
         self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
         self.grads = {k: np.zeros(n) for k in self.params}
-        self.rate, self.eps = rate, eps
+        self.momentum, self.eta, self.eps = momentum, eta, eps
         self.mean, self.var = np.zeros(n), np.ones(n)
+        self.gain, self.threshold = np.ones(n), np.zeros(n)
+        self.adapt = True
         self._seen = False
 
     @property
-    def gain(self):
-        return 1.0 / np.sqrt(self.var + self.eps)
+    def bias(self) -> np.ndarray:
+        """The equivalent bias ``b = -a theta`` of ``y = a x + b`` (before gamma and beta)."""
+        return -self.gain * self.threshold
 
-    def forward(self, x, training=False):
-        if training:
-            m = x.mean(axis=0)
-            if not self._seen:
-                self.mean, self.var, self._seen = m, x.var(axis=0) if x.shape[0] > 1 else np.ones_like(m), True
-            self.mean = self.mean + self.rate * (m - self.mean)
-            self.var = self.var + self.rate * (np.mean((x - self.mean) ** 2, axis=0) - self.var)
+    def _adapt(self, x):
+        m = x.mean(axis=0)
+        if not self._seen:
+            self.mean = m
+            self.var = x.var(axis=0) if x.shape[0] > 1 else np.ones_like(m)
+            self.gain = 1.0 / np.sqrt(self.var + self.eps)
+            self.threshold = self.mean.copy()
+            self._seen = True
+            return
+        self.mean = self.mean + self.momentum * (m - self.mean)
+        self.var = self.var + self.momentum * (np.mean((x - self.mean) ** 2, axis=0) - self.var)
+        self.gain = self.gain + self.eta * (1.0 / np.sqrt(self.var + self.eps) - self.gain)
+        self.threshold = self.threshold + self.eta * (self.mean - self.threshold)
+
+    def forward(self, x, training: bool = False):
+        if training and self.adapt:
+            self._adapt(x)
+        # keep this pass's gain: backward must use it even if a later pass adapts it
         self._a = self.gain
-        self._h = self._a * (x - self.mean)
+        self._h = self._a * (x - self.threshold)
         return self.params["gamma"] * self._h + self.params["beta"]
 
     def backward(self, dy):
@@ -125,26 +232,45 @@ class IntrinsicPlasticityNorm(Layer):
 class DivisiveNorm(Layer):
     """Layer scale: each unit divided by the pooled activity of its layer for the same input.
 
-    Biology: divisive normalization by lateral inhibition (Carandini & Heeger 2012),
+    Biology: divisive normalization by lateral inhibition (Heeger 1992; Carandini & Heeger
+    2012). A pool of inhibitory interneurons sums the activity of the layer and divides
+    every neuron's response by it, so the pattern is kept and the overall level is not:
 
     .. math:: y_i = \\gamma_i \\frac{x_i}{\\sqrt{\\sigma^2 + \\frac{1}{N}\\sum_j x_j^2}} + \\beta_i
 
-    The pool is computed per sample across the layer, as layer normalization does, and the
-    output is invariant to a common rescaling of the input when the pool dominates sigma.
+    The pool is computed per sample across the layer, as layer normalization does (but
+    without subtracting the mean), so it needs no batch. It has no slow state: the
+    inhibition acts within the pass, and the gradient runs through the pool in full.
+
+    Parameters
+    ----------
+    n : int
+        Units.
+    sigma : float, default 1e-2
+        Semi-saturation constant: below it the pool no longer divides.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = DivisiveNorm(3)
+    >>> x = np.array([[1.0, 2.0, 2.0]])
+    >>> bool(np.allclose(layer.forward(x), layer.forward(10 * x), atol=1e-3))
+    True
     """
 
     scale = "layer"
     counterpart = "layer normalization"
+    biology = "divisive normalization by lateral inhibition"
 
-    def __init__(self, n, sigma=1e-2):
+    def __init__(self, n: int, sigma: float = 1e-2):
         super().__init__()
         if not sigma > 0:
-            raise ValueError(f"sigma must be positive, got {sigma}")
+            raise ValueError(f"DivisiveNorm: sigma must be positive, got {sigma!r}")
         self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
         self.grads = {k: np.zeros(n) for k in self.params}
         self.sigma = sigma
 
-    def forward(self, x, training=False):
+    def forward(self, x, training: bool = False):
         self._x = x
         self._d = np.sqrt(self.sigma ** 2 + np.mean(x ** 2, axis=1, keepdims=True))
         return self.params["gamma"] * x / self._d + self.params["beta"]
@@ -155,50 +281,105 @@ class DivisiveNorm(Layer):
         self.grads["beta"] = dy.sum(axis=0)
         dyg = dy * g
         n = x.shape[1]
+        # d(x_i / d)/dx_k = delta_ik / d - x_i x_k / (n d^3): the pool couples every unit
         return dyg / d - x * np.sum(dyg * x, axis=1, keepdims=True) / (n * d ** 3)
 
 
 class GlobalGain:
-    """The network-wide slow variable of :class:`GlobalHomeostasisNorm` (one per network).
+    """The network-wide slow variable shared by every :class:`GlobalHomeostasisNorm` of a network.
 
-    ``estimate <- estimate + rate (mean(y^2) - estimate)`` over every layer that reports,
-    and ``g <- g * clip((target / estimate)^(eta / 2), 1 - delta, 1 + delta)``.
+    Each layer reports the mean square of its output; each report updates the running
+    estimate and then the gain:
+
+    .. math::
+
+        e \\leftarrow e + \\rho\\,(\\overline{y^2} - e), \\qquad
+        g \\leftarrow g\\cdot\\mathrm{clip}\\left((T / e)^{\\eta},\\ 1 - \\delta,\\ 1 + \\delta\\right).
+
+    With ``L`` normalized layers the gain is updated ``L`` times per forward pass.
+
+    Parameters
+    ----------
+    target : float, default 1.0
+        Set-point mean squared activity ``T``.
+    momentum : float, default 0.05
+        Rate ``rho`` of the running estimate, in (0, 1].
+    eta : float, default 0.05
+        Exponent: strength of the pull per report.
+    max_step : float, default 0.01
+        Largest relative change of the gain per report ``delta``, in (0, 1).
+
+    Examples
+    --------
+    >>> g = GlobalGain(momentum=0.1, eta=0.5, max_step=0.05)
+    >>> for _ in range(2000):
+    ...     g.observe(9.0 * g.gain ** 2)  # the activity grows with the gain squared
+    >>> round(g.gain, 2)
+    0.33
     """
 
-    def __init__(self, target=1.0, rate=0.05, eta=0.1, max_step=0.01):
-        if not (target > 0 and 0 < rate <= 1 and eta > 0 and 0 < max_step < 1):
-            raise ValueError("GlobalGain needs target > 0, 0 < rate <= 1, eta > 0, 0 < max_step < 1")
-        self.target, self.rate, self.eta, self.max_step = target, rate, eta, max_step
+    def __init__(self, target: float = 1.0, momentum: float = 0.05, eta: float = 0.05, max_step: float = 0.01):
+        _check_rates("GlobalGain", target=target, momentum=momentum, eta=eta, max_step=max_step)
+        self.target, self.momentum, self.eta, self.max_step = target, momentum, eta, max_step
         self.gain, self.estimate = 1.0, None
 
     def observe(self, mean_square: float):
+        """Fold one layer's mean squared activity into the estimate and move the gain."""
+        if not np.isfinite(mean_square):
+            raise FloatingPointError(f"GlobalGain observed a non-finite activity {mean_square!r}")
         if self.estimate is None:
             self.estimate = mean_square
-        self.estimate += self.rate * (mean_square - self.estimate)
-        factor = (self.target / (self.estimate + 1e-12)) ** (self.eta / 2)
+        self.estimate += self.momentum * (mean_square - self.estimate)
+        factor = (self.target / (self.estimate + 1e-12)) ** self.eta
         self.gain *= float(np.clip(factor, 1 - self.max_step, 1 + self.max_step))
+
+    def __repr__(self):
+        return f"GlobalGain(gain={self.gain:.4g}, estimate={self.estimate})"
 
 
 class GlobalHomeostasisNorm(Layer):
     """Network scale: one shared gain, set by a slow estimate of the whole network's activity.
 
-    Biology: network homeostasis by global feedback (Vogels et al. 2011; global inhibitory
-    control of a circuit): ``y = g x`` with the same ``g`` in every layer, adapted by
-    :class:`GlobalGain` so the network's mean squared activity stays at a set point, as a
-    self-normalizing network holds its statistics at a fixed point.
+    Biology: network homeostasis by global feedback: a slow, network-wide signal (global
+    inhibitory tone, neuromodulation, or the shared extracellular environment) that holds
+    the activity of the whole circuit at a set point (Vogels et al. 2011; Maffei &
+    Fontanini 2009). Every hidden layer computes ``y = g x`` with the *same* ``g``, held by
+    a :class:`GlobalGain`, which pulls the network's mean squared activity toward its
+    target (see that class for the rule). Self-normalizing networks hold their statistics
+    at a fixed point of the whole network as well, hence the counterpart.
+
+    The gradient sees ``g`` as a constant.
+
+    Parameters
+    ----------
+    shared : GlobalGain
+        The one gain of the network; pass the same object to every layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shared = GlobalGain()
+    >>> a, b = GlobalHomeostasisNorm(shared), GlobalHomeostasisNorm(shared)
+    >>> _ = a.forward(np.full((1, 2), 3.0), training=True)
+    >>> a.shared is b.shared and shared.gain < 1.0
+    True
     """
 
     scale = "network"
     counterpart = "self-normalization"
+    biology = "network homeostasis by global feedback"
 
     def __init__(self, shared: GlobalGain):
         super().__init__()
+        if not isinstance(shared, GlobalGain):
+            raise TypeError(f"GlobalHomeostasisNorm needs a GlobalGain, got {type(shared).__name__}")
         self.shared = shared
+        self.adapt = True
 
-    def forward(self, x, training=False):
+    def forward(self, x, training: bool = False):
         self._g = self.shared.gain
         y = self._g * x
-        if training:
+        if training and self.adapt:
             self.shared.observe(float(np.mean(y ** 2)))
         return y
 

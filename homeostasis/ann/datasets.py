@@ -25,6 +25,17 @@ DATASETS = ("mnist1d", "digits")
 
 @dataclass(frozen=True)
 class Dataset:
+    """A classification data set split into train and test arrays.
+
+    Attributes
+    ----------
+    name : str
+    x_train, x_test : ndarray of float, shape (samples, features)
+    y_train, y_test : ndarray of int, shape (samples,)
+    n_classes : int
+        Labels lie in ``[0, n_classes)``.
+    """
+
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
@@ -40,6 +51,9 @@ def _mnist1d():
     # make_dataset generates the data from its templates with a fixed seed; get_dataset
     # would download a pickle instead, which this project never does
     d = make_dataset(get_dataset_args())
+    missing = {"x", "y", "x_test", "y_test"} - set(d)
+    if missing:
+        raise RuntimeError(f"mnist1d.make_dataset returned no {sorted(missing)}; this mnist1d version is not supported")
     return (np.asarray(d["x"], float), np.asarray(d["y"], int), np.asarray(d["x_test"], float),
             np.asarray(d["y_test"], int))
 
@@ -57,7 +71,19 @@ def _digits(seed: int):
 
 
 def load(name: str, seed: int = 0) -> Dataset:
-    """The dataset ``name`` (one of :data:`DATASETS`) as arrays; ``seed`` fixes the digits split."""
+    """The data set ``name`` (one of :data:`DATASETS`) as arrays.
+
+    Parameters
+    ----------
+    name : {"mnist1d", "digits"}
+    seed : int, default 0
+        Fixes the digits train/test split (mnist1d has its own fixed split).
+
+    Returns
+    -------
+    Dataset
+        Fresh copies of the arrays: changing them does not change the cache.
+    """
     if name == "mnist1d":
         parts = _mnist1d()
     elif name == "digits":

@@ -21,7 +21,12 @@ __all__ = ["Layer", "Linear", "WeightNormLinear", "BatchNorm", "LayerNorm", "ReL
 
 
 class Layer:
-    """Base: no parameters, identity."""
+    """Base class: no parameters, identity map.
+
+    Subclasses fill ``params`` (name -> array) in ``__init__``; ``backward`` fills
+    ``grads`` with the same keys. ``forward`` stores what ``backward`` needs, so a
+    ``backward`` call refers to the latest ``forward``.
+    """
 
     scale: str | None = None
     counterpart: str | None = None
@@ -41,13 +46,35 @@ class Layer:
 
 
 class Linear(Layer):
-    """``y = x W + b`` with He (ReLU) or LeCun (SELU) normal initialization."""
+    """Fully connected layer ``y = x W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output units.
+    rng : numpy.random.Generator
+        Draws the initial weights.
+    init : {"he", "lecun"}, default "he"
+        Normal initialization with variance ``2 / n_in`` (He, keeps the scale through
+        ReLUs) or ``1 / n_in`` (LeCun, the fixed point of SELU networks). Biases start at 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Linear(3, 2, np.random.default_rng(0)).forward(np.zeros((5, 3))).shape
+    (5, 2)
+    """
+
+    INITS = {"he": 2.0, "lecun": 1.0}
 
     def __init__(self, n_in: int, n_out: int, rng, init: str = "he"):
         super().__init__()
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"Linear needs positive sizes, got {n_in} -> {n_out}")
-        std = np.sqrt((2.0 if init == "he" else 1.0) / n_in)
+        if int(n_in) != n_in or int(n_out) != n_out or n_in < 1 or n_out < 1:
+            raise ValueError(f"Linear needs positive integer sizes, got {n_in} -> {n_out}")
+        if init not in self.INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(self.INITS)}")
+        n_in, n_out = int(n_in), int(n_out)
+        std = np.sqrt(self.INITS[init] / n_in)
         self.params = {"w": rng.normal(0.0, std, (n_in, n_out)), "b": np.zeros(n_out)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
@@ -67,6 +94,19 @@ class WeightNormLinear(Layer):
     The direction ``v_j / ||v_j||`` and the length ``g_j`` of each unit's incoming weight
     vector are separate parameters: the synapse-scale counterpart of synaptic scaling, which
     keeps the relative strengths of a neuron's inputs and changes only their overall size.
+    ``g`` starts at the initial norm, so the layer starts as a He-initialized ``Linear``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    rng : numpy.random.Generator
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = WeightNormLinear(3, 2, np.random.default_rng(0))
+    >>> sorted(layer.params)
+    ['b', 'g', 'v']
     """
 
     scale = "synapse"
@@ -99,6 +139,22 @@ class BatchNorm(Layer):
 
     Training uses the batch statistics and updates running ones; evaluation uses the running
     statistics. A batch of one has no statistics, so training with it is refused.
+
+    Parameters
+    ----------
+    n : int
+        Units.
+    momentum : float, default 0.1
+        Rate of the running mean and variance.
+    eps : float, default 1e-5
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bn = BatchNorm(2)
+    >>> y = bn.forward(np.array([[1.0, 5.0], [3.0, 9.0]]), training=True)
+    >>> y.mean(axis=0).round(6).tolist()
+    [0.0, 0.0]
     """
 
     scale = "neuron"
@@ -114,8 +170,9 @@ class BatchNorm(Layer):
     def forward(self, x, training=False):
         if training:
             if x.shape[0] < 2:
-                raise ValueError("batch normalization needs a batch of at least 2 samples in training; "
-                                 "use an online method (ssn, ip, divisive, global) for batch size 1")
+                raise ValueError(f"batch normalization needs a batch of at least 2 samples in training, got "
+                                 f"{x.shape[0]} (a batch of one has no batch statistics); use an online "
+                                 "method (ssn, ip, divisive, global) for batch size 1")
             mean, var = x.mean(axis=0), x.var(axis=0)
             self.running_mean += self.momentum * (mean - self.running_mean)
             self.running_var += self.momentum * (var - self.running_var)
@@ -138,7 +195,20 @@ class BatchNorm(Layer):
 
 
 class LayerNorm(Layer):
-    """Layer normalization (Ba et al. 2016): each sample normalized across the layer's units."""
+    """Layer normalization (Ba et al. 2016): each sample normalized across the layer's units.
+
+    Parameters
+    ----------
+    n : int
+        Units.
+    eps : float, default 1e-5
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LayerNorm(3).forward(np.array([[1.0, 2.0, 3.0]])).round(3).tolist()
+    [[-1.225, 0.0, 1.225]]
+    """
 
     scale = "layer"
     counterpart = "layer normalization"
@@ -166,11 +236,18 @@ class LayerNorm(Layer):
 
 
 class ReLU(Layer):
-    """``max(0, x)``."""
+    """Rectified linear unit ``max(0, x)``; the gradient at 0 is taken as 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ReLU().forward(np.array([[-1.0, 2.0]])).tolist()
+    [[0.0, 2.0]]
+    """
 
     def forward(self, x, training=False):
         self._mask = x > 0
-        return x * self._mask
+        return np.maximum(x, 0.0)
 
     def backward(self, dy):
         return dy * self._mask
@@ -181,7 +258,13 @@ class SELU(Layer):
 
     With LeCun-normal weights, activations keep mean 0 and variance 1 through every layer:
     a fixed point of the whole network's statistics, the network-scale counterpart of
-    network homeostasis.
+    network homeostasis. :class:`homeostasis.ann.MLP` pairs it with LeCun-normal weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SELU().forward(np.array([[0.0, 1.0]])).round(4).tolist()
+    [[0.0, 1.0507]]
     """
 
     scale = "network"
@@ -199,7 +282,32 @@ class SELU(Layer):
 
 
 def softmax_cross_entropy(logits, labels):
-    """Mean cross-entropy of integer ``labels`` under softmax(``logits``), and its gradient."""
+    """Mean cross-entropy of integer ``labels`` under softmax(``logits``), and its gradient.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (batch, classes)
+    labels : ndarray of int, shape (batch,)
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape (batch, classes)
+        Gradient of the mean loss with respect to ``logits``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss, d = softmax_cross_entropy(np.zeros((1, 4)), np.array([2]))
+    >>> round(loss, 4), d.round(2).tolist()
+    (1.3863, [[0.25, 0.25, -0.75, 0.25]])
+    """
+    logits, labels = np.asarray(logits, float), np.asarray(labels)
+    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
+        raise ValueError(f"need logits (batch, classes) and one label per row, got {logits.shape} and {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
+        raise ValueError(f"labels must lie in [0, {logits.shape[1]}), found {labels.min()}..{labels.max()}")
+    # shifting by the row maximum keeps exp from overflowing and does not change softmax
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     n = logits.shape[0]

@@ -35,18 +35,42 @@ class MLP:
     ----------
     sizes : sequence of int
         Input size, hidden sizes, number of classes.
-    method : str
+    method : str, default "none"
         One of :data:`METHODS`.
-    seed : int
+    seed : int, default 0
+        Seeds the initial weights when ``rng`` is not given.
+    rng : numpy.random.Generator, optional
+        Draws the initial weights instead of a generator made from ``seed``.
+
+    Attributes
+    ----------
+    layers : list of Layer
+        Every layer in order, the output ``Linear`` last; optimizers take this list.
+    shared : GlobalGain or None
+        The network's one gain for method ``global``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = MLP([4, 8, 3], "ip", seed=0)
+    >>> [type(layer).__name__ for layer in net.layers]
+    ['Linear', 'IntrinsicPlasticityNorm', 'ReLU', 'Linear']
+    >>> net.predict(np.zeros((2, 4))).shape
+    (2,)
     """
 
-    def __init__(self, sizes, method: str = "none", seed: int = 0):
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must hold at least an input and an output size, all positive, got {sizes}")
+    def __init__(self, sizes, method: str = "none", seed: int = 0, rng=None):
+        try:
+            as_int = [int(s) for s in sizes]
+        except (TypeError, ValueError):
+            raise ValueError(f"sizes must be a sequence of positive integers, got {sizes!r}") from None
+        if len(as_int) < 2 or min(as_int) < 1 or as_int != list(sizes):
+            raise ValueError(f"sizes must hold at least an input and an output size, all positive integers, "
+                             f"got {list(sizes)}")
+        sizes = as_int
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed) if rng is None else rng
         self.sizes, self.method = sizes, method
         self.shared = GlobalGain() if method == "global" else None
         self.layers, self.activations = [], []
@@ -69,22 +93,36 @@ class MLP:
                 "global": lambda: GlobalHomeostasisNorm(self.shared)}[m]
         return [Linear(n_in, n_out, rng)] + ([norm()] if norm else []) + [ReLU()]
 
+    def _check_input(self, x):
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+            raise ValueError(f"the model takes (samples, {self.sizes[0]}) inputs, got shape {x.shape}")
+        return x
+
     def forward(self, x, training: bool = False):
+        """Logits for ``x`` (samples, inputs); ``training`` uses batch statistics and adapts bio state."""
+        x = self._check_input(x)
         for layer in self.layers:
             x = layer.forward(x, training)
         return x
 
     def backward(self, dy):
+        """Backpropagate the loss gradient ``dy`` of the last forward's logits; fills every ``grads``."""
         for layer in reversed(self.layers):
             dy = layer.backward(dy)
         return dy
 
     def predict(self, x, batch_size: int = 1000):
+        """Predicted class per row of ``x`` (evaluation mode, in chunks of ``batch_size``)."""
+        x = self._check_input(x)
+        if len(x) == 0:
+            return np.zeros(0, dtype=int)
         return np.concatenate([self.forward(x[i:i + batch_size]).argmax(axis=1)
                                for i in range(0, len(x), batch_size)])
 
     def hidden_activations(self, x):
         """Post-activation outputs of every hidden layer (evaluation mode), one array each."""
+        x = self._check_input(x)
         out = []
         for layer in self.layers:
             x = layer.forward(x, False)

@@ -1,21 +1,63 @@
-"""Optimizers over the ``params``/``grads`` dicts of a list of layers."""
+"""Optimizers over the ``params``/``grads`` dicts of a list of layers.
+
+Parameters are updated in place, so the homeostatic rules of :mod:`homeostasis.ann.bio`
+(which also change some parameters in place, e.g. synaptic scaling of ``w``) and the
+optimizer act on the same arrays.
+
+Examples
+--------
+>>> import numpy as np
+>>> from homeostasis.ann import Linear
+>>> layer = Linear(2, 1, np.random.default_rng(0))
+>>> opt = Adam([layer], lr=0.1)
+>>> for _ in range(500):
+...     layer.grads = {"w": 2 * (layer.params["w"] - 1.0), "b": 2 * layer.params["b"]}
+...     opt.step()
+>>> np.round(layer.params["w"].ravel(), 2).tolist()
+[1.0, 1.0]
+"""
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGD", "Adam", "make_optimizer"]
+__all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS"]
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+def _layers(layers) -> list:
+    layers = list(layers)
+    for layer in layers:
+        if not (hasattr(layer, "params") and hasattr(layer, "grads")):
+            raise TypeError(f"optimizers take layers with params and grads dicts, got {type(layer).__name__}")
+    return layers
 
 
 class SGD:
-    """Stochastic gradient descent with (heavy-ball) momentum."""
+    """Stochastic gradient descent with heavy-ball momentum: ``v <- mu v - lr g; p <- p + v``.
 
-    def __init__(self, layers, lr=0.05, momentum=0.9):
+    Parameters
+    ----------
+    layers : list of Layer
+    lr : float, default 0.05
+        Learning rate, > 0.
+    momentum : float, default 0.9
+        In [0, 1); 0 is plain SGD.
+
+    Examples
+    --------
+    >>> SGD([], lr=0.1, momentum=0.0).lr
+    0.1
+    """
+
+    def __init__(self, layers, lr: float = 0.05, momentum: float = 0.9):
         if not lr > 0 or not 0 <= momentum < 1:
-            raise ValueError(f"SGD needs lr > 0 and 0 <= momentum < 1, got {lr}, {momentum}")
-        self.layers, self.lr, self.momentum = list(layers), lr, momentum
+            raise ValueError(f"SGD needs lr > 0 and 0 <= momentum < 1, got lr={lr!r}, momentum={momentum!r}")
+        self.layers, self.lr, self.momentum = _layers(layers), lr, momentum
         self.velocity = [{k: np.zeros_like(v) for k, v in layer.params.items()} for layer in self.layers]
 
     def step(self):
+        """Apply one update from the gradients the last ``backward`` left in ``grads``."""
         for layer, vel in zip(self.layers, self.velocity):
             for k, p in layer.params.items():
                 vel[k] = self.momentum * vel[k] - self.lr * layer.grads[k]
@@ -23,31 +65,60 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015) with bias correction."""
+    """Adam (Kingma & Ba 2015) with bias correction.
 
-    def __init__(self, layers, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8):
+    Parameters
+    ----------
+    layers : list of Layer
+    lr : float, default 1e-2
+        Step size, > 0.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the first and second moment estimates, each in [0, 1).
+    eps : float, default 1e-8
+        Added to the root second moment, so a zero gradient gives a zero step.
+
+    Examples
+    --------
+    >>> Adam([], lr=1e-3, betas=(0.8, 0.99)).betas
+    (0.8, 0.99)
+    """
+
+    def __init__(self, layers, lr: float = 1e-2, betas=(0.9, 0.999), eps: float = 1e-8):
+        betas = tuple(float(b) for b in betas)
         if not lr > 0:
-            raise ValueError(f"Adam needs lr > 0, got {lr}")
-        self.layers, self.lr, self.b1, self.b2, self.eps = list(layers), lr, beta1, beta2, eps
+            raise ValueError(f"Adam needs lr > 0, got {lr!r}")
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"Adam needs two betas in [0, 1), got {betas!r}")
+        if not eps > 0:
+            raise ValueError(f"Adam needs eps > 0, got {eps!r}")
+        self.layers, self.lr, self.betas, self.eps = _layers(layers), lr, betas, eps
         self.m = [{k: np.zeros_like(v) for k, v in layer.params.items()} for layer in self.layers]
         self.v = [{k: np.zeros_like(v) for k, v in layer.params.items()} for layer in self.layers]
         self.t = 0
 
     def step(self):
+        """Apply one update from the gradients the last ``backward`` left in ``grads``."""
         self.t += 1
-        c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
         for layer, m, v in zip(self.layers, self.m, self.v):
             for k, p in layer.params.items():
                 g = layer.grads[k]
-                m[k] = self.b1 * m[k] + (1 - self.b1) * g
-                v[k] = self.b2 * v[k] + (1 - self.b2) * g * g
+                m[k] = b1 * m[k] + (1 - b1) * g
+                v[k] = b2 * v[k] + (1 - b2) * g * g
                 p -= self.lr * (m[k] / c1) / (np.sqrt(v[k] / c2) + self.eps)
 
 
-def make_optimizer(name, layers, lr, momentum=0.9):
-    """``"adam"`` or ``"sgd"`` over ``layers``."""
+def make_optimizer(name: str, layers, lr: float, momentum: float = 0.9):
+    """The optimizer ``name`` (one of :data:`OPTIMIZERS`) over ``layers``.
+
+    Examples
+    --------
+    >>> type(make_optimizer("sgd", [], 0.1)).__name__
+    'SGD'
+    """
     if name == "adam":
         return Adam(layers, lr)
     if name == "sgd":
         return SGD(layers, lr, momentum)
-    raise ValueError(f"unknown optimizer {name!r}; choose adam or sgd")
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
