@@ -2,7 +2,8 @@
 
 Every normalization is a layer with ``forward``, ``backward``, ``params`` and ``grads``;
 the bio-inspired ones (:mod:`homeostasis.ann.bio`) also update a homeostatic state by a
-local rule during training, and train with a batch of one.
+local rule during training, and train with a batch of one. Load-balancing and probe
+metrics of hidden codes live in :mod:`homeostasis.analysis`, shared with the spiking side.
 
 Examples
 --------
@@ -14,7 +15,6 @@ True
 from .bio import DivisiveNorm, GlobalGain, GlobalHomeostasisNorm, IntrinsicPlasticityNorm, SynapticScalingNorm
 from .datasets import DATASETS, Dataset, load
 from .layers import SELU, BatchNorm, LayerNorm, Linear, ReLU, WeightNormLinear, softmax_cross_entropy
-from .metrics import code_entropy, dead_fraction, linear_probe_accuracy, usage_cv, usage_entropy, usage_stats
 from .mlp import BIO_METHODS, METHODS, MLP
 from .optim import OPTIMIZERS, SGD, Adam, make_optimizer
 from .trainer import History, accuracy, train, validate_data
@@ -22,7 +22,6 @@ from .trainer import History, accuracy, train, validate_data
 __all__ = [
     "DivisiveNorm", "GlobalGain", "GlobalHomeostasisNorm", "IntrinsicPlasticityNorm", "SynapticScalingNorm",
     "DATASETS", "Dataset", "load", "SELU", "BatchNorm", "LayerNorm", "Linear", "ReLU", "WeightNormLinear",
-    "softmax_cross_entropy", "code_entropy", "dead_fraction", "linear_probe_accuracy", "usage_cv",
-    "usage_entropy", "usage_stats", "BIO_METHODS", "METHODS", "MLP", "OPTIMIZERS", "SGD", "Adam",
+    "softmax_cross_entropy", "BIO_METHODS", "METHODS", "MLP", "OPTIMIZERS", "SGD", "Adam",
     "make_optimizer", "History", "accuracy", "train", "validate_data",
 ]

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from homeostasis.analysis import (code_entropy, dead_fraction, load_balance, multiplicativity, relative_deviation,
+from homeostasis.analysis import (code_entropy, dead_fraction, linear_probe_accuracy, load_balance, multiplicativity,
+                                  relative_deviation,
                                   usage_cv, usage_entropy)
 from simulations.experiments.correspondence import ann_layer, ann_network, ann_neuron, ann_synapse
 
@@ -73,3 +74,15 @@ def test_selu_network_returns_to_its_fixed_point_through_depth():
     out = ann_network(np.random.default_rng(0))
     assert out["deviation_at_perturbation"] > 0.5
     assert out["setpoint_error"] < 0.15
+
+
+def test_linear_probe_reads_a_trained_hidden_code_and_not_shuffled_labels():
+    from homeostasis.ann import MLP, load, train
+
+    d = load("digits")
+    net = MLP([64, 32, 32, 10], "none", seed=0)
+    train(net, d, steps=200, batch_size=50)
+    for h_train, h_test in zip(net.hidden_activations(d.x_train), net.hidden_activations(d.x_test)):
+        assert linear_probe_accuracy(h_train, d.y_train, h_test, d.y_test) > 0.85
+        shuffled = np.random.default_rng(0).permutation(d.y_train)
+        assert linear_probe_accuracy(h_train, shuffled, h_test, d.y_test) < 0.3  # labels the code cannot predict
