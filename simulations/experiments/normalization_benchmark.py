@@ -119,7 +119,8 @@ def normalization_benchmark(p, ctx) -> Result:
 
     online = {}
     data = load(datasets[0])
-    for m in [m for m in methods if m in BIO_METHODS or m == "batch"]:
+    # "none" is the reference: what a plain network learns from one sample at a time
+    for m in [m for m in methods if m in BIO_METHODS or m in ("none", "batch")]:
         sizes = [data.x_train.shape[1], 100, 100, data.n_classes]
         try:
             h = train(MLP(sizes, m, seed=ctx.seed), data, steps=p.online_steps, batch_size=1, lr=1e-3, seed=ctx.seed)
