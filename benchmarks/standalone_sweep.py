@@ -1,10 +1,18 @@
 """cpp_standalone sweep: N parameter points with one compilation against N compilations.
 
-Brian2 (2.6 and later) can run a compiled standalone project again with new initial values of
-state variables (``device.run(run_args={group.var: value})``), so a sweep over a parameter held
-as a state variable compiles once per worker. Here the external drive ``I_ext`` of an E/I
-network with global homeostasis is swept.
+Two measurements, side by side in one run:
+
+1. ``run_args``: Brian2 (2.6 and later) runs a compiled standalone project again with new
+   initial values of state variables (``device.run(run_args={group.var: value})``), so a
+   sweep over a parameter held as a state variable compiles exactly once. Here the external
+   drive ``I_ext`` of an E/I network with global homeostasis is swept.
+2. What ``homeostasis sweep --backend cpp_standalone`` does with an experiment whose parameter
+   is a constant of the equations (``synaptic-scaling``, ``target_rate``): each worker keeps
+   one build directory per model structure, and only the files the new value changes are
+   recompiled (:func:`simulations.backend.simulation`), against a fresh build per point.
 """
+import json
+import os
 import shutil
 import tempfile
 import time
@@ -18,6 +26,7 @@ from models import ei_network
 
 def _build(directory, drive):
     brian2.set_device("cpp_standalone", directory=directory, build_on_run=False, with_output=False)
+    brian2.seed(1)  # the same connectivity and Poisson draws in every build, so results can be compared
     net = ei_network(400, 100, p=0.1, I_ext=drive, mechanisms_e=[GlobalHomeostasis(target_rate=5 * Hz)], name="sw")
     mon = SpikeMonitor(net.E, name="sw_spikes")
     net.network.add(mon)
@@ -28,6 +37,29 @@ def _build(directory, drive):
 def _reset():
     brian2.device.reinit()
     brian2.set_device("runtime")
+
+
+def _experiment_points(rates, kept):
+    """Seconds to run ``synaptic-scaling --quick`` at each target rate on cpp_standalone."""
+    from simulations.output import run_experiment
+
+    out = tempfile.mkdtemp(prefix="bench_sa_exp_")
+    cache = tempfile.mkdtemp(prefix="bench_sa_kept_")
+    if kept:
+        os.environ["HOMEOSTASIS_STANDALONE_DIR"] = cache
+    start = time.perf_counter()
+    try:
+        results = []
+        for r in rates:
+            point = run_experiment("synaptic-scaling", {"target_rate": f"{r}*Hz"}, seed=0, quick=True,
+                                   out=os.path.join(out, str(r)), backend="cpp_standalone", progress=False)
+            metrics = json.loads((point / "metrics.json").read_text())
+            results.append({k: v for k, v in metrics.items() if k.endswith(("_hz", "_r2_block", "_boost"))})
+    finally:
+        os.environ.pop("HOMEOSTASIS_STANDALONE_DIR", None)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    return time.perf_counter() - start, results
 
 
 def run(small=False):
@@ -55,6 +87,14 @@ def run(small=False):
         shutil.rmtree(d, ignore_errors=True)
     each = time.perf_counter() - start
     same = all(abs(a - b) < 1e-9 for a, b in zip(rates_once, rates_each))
-    print(f"{len(drives)} points of a 500-neuron E/I network, 0.5 s each: one compilation {once:.1f} s, "
-          f"one per point {each:.1f} s, ratio {each / once:.2f}x; identical results: {same}")
-    return once, each
+    print(f"run_args: {len(drives)} points of a 500-neuron E/I network, 0.5 s each: one compilation "
+          f"{once:.1f} s, one per point {each:.1f} s, ratio {each / once:.2f}x; identical results: {same}")
+
+    targets = [3, 5, 8] if small else [3, 4, 5, 6, 7, 8, 9, 10]
+    fresh_s, fresh = _experiment_points(targets, kept=False)
+    kept_s, kept = _experiment_points(targets, kept=True)
+    same = all(a == b for a, b in zip(fresh, kept))
+    print(f"sweep path: {len(targets)} target rates of synaptic-scaling --quick: kept build directory "
+          f"{kept_s:.1f} s, fresh build per point {fresh_s:.1f} s, ratio {fresh_s / kept_s:.2f}x; "
+          f"identical metrics: {same}")
+    return {"run_args": (once, each), "sweep_path": (kept_s, fresh_s)}

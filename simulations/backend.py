@@ -8,8 +8,11 @@ than successive runs for that reason.
 """
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import tempfile
+from pathlib import Path
 from contextlib import contextmanager
 
 __all__ = ["BACKENDS", "simulation", "check_backend"]
@@ -25,7 +28,8 @@ def check_backend(backend: str) -> str:
 
 
 @contextmanager
-def simulation(backend: str = "numpy", seed: int | None = None, directory: str | None = None):
+def simulation(backend: str = "numpy", seed: int | None = None, directory: str | None = None,
+               project: str | None = None):
     """Run the Brian2 code of the ``with`` block on ``backend``.
 
     Parameters
@@ -35,8 +39,16 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         Seed of Brian2's random numbers (``rand()``, ``randn()``, Poisson inputs,
         probabilistic connections), set after the device so standalone code uses it too.
     directory : str, optional
-        Build directory of a cpp_standalone project (a fresh temporary one by default, so
-        several processes never share one). Cython caches per process in the same way.
+        Build directory of a cpp_standalone project. By default a fresh temporary one,
+        deleted afterwards, so several processes never share one. Cython caches per
+        process in the same way (``HOMEOSTASIS_CYTHON_CACHE``).
+    project : str, optional
+        Name of the model structure the block builds (e.g. the circuit's name). When the
+        environment variable ``HOMEOSTASIS_STANDALONE_DIR`` is set (a sweep sets one per
+        worker process) and no ``directory`` is given, the project is built in
+        ``$HOMEOSTASIS_STANDALONE_DIR/project`` and kept: Brian2 rewrites only the source
+        files whose text changed and ``make`` recompiles only those, so the next point of
+        a sweep with the same structure compiles only what its parameters touch.
 
     Examples
     --------
@@ -49,8 +61,17 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
 
     check_backend(backend)
     previous_target = brian2.prefs.codegen.target
+    temporary = None
     if backend == "cpp_standalone":
-        directory = directory or tempfile.mkdtemp(prefix="homeostasis_standalone_")
+        # Brian2 numbers automatic names (``..._codeobject_1``) past the objects still alive;
+        # objects of an earlier run left in reference cycles would rename every code object
+        # and defeat the incremental build, so collect them first
+        gc.collect()
+        cache = os.environ.get("HOMEOSTASIS_STANDALONE_DIR")
+        if directory is None and cache and project:
+            directory = str(Path(cache) / project)
+        elif directory is None:
+            directory = temporary = tempfile.mkdtemp(prefix="homeostasis_standalone_")
         brian2.set_device("cpp_standalone", directory=directory, build_on_run=True,
                           with_output=False)
         brian2.prefs.devices.cpp_standalone.openmp_threads = 0
@@ -66,4 +87,6 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         if backend == "cpp_standalone":
             brian2.device.reinit()
             brian2.set_device("runtime")
+            if temporary:  # results were read inside the block; the project is of no further use
+                shutil.rmtree(temporary, ignore_errors=True)
         brian2.prefs.codegen.target = previous_target

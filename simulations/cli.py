@@ -64,16 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-progress", action="store_true")
 
     sweep = sub.add_parser("sweep", help="run a grid of parameter values and seeds on Dask")
-    sweep.add_argument("name")
-    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...")
-    sweep.add_argument("--seeds", type=int, default=1)
-    sweep.add_argument("--quick", action="store_true")
+    sweep.add_argument("name", help="a registered experiment (homeostasis list)")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+                       help="values of one parameter, with units (repeat for a product grid)")
+    sweep.add_argument("--seeds", type=int, default=1, help="seeds per grid point (0..N-1)")
+    sweep.add_argument("--quick", action="store_true", help="quick mode for every point")
     sweep.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     sweep.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
-    sweep.add_argument("--out", default="sweeps")
-    sweep.add_argument("--backend", default="numpy", choices=BACKENDS)
+    sweep.add_argument("--out", default="sweeps", help="store directory; a rerun skips completed points")
+    sweep.add_argument("--backend", default="numpy", choices=BACKENDS, help="Brian2 code-generation target")
     sweep.add_argument("--metric", default=None, help="metric to plot against the first grid key")
-    sweep.add_argument("--no-progress", action="store_true")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 

@@ -16,6 +16,14 @@ Store layout, under ``OUT/NAME/``::
 A rerun skips every point whose ``metrics.json`` exists and redoes missing or failed ones. A
 failed point is recorded with its error and does not stop the others; Ctrl-C or a killed worker
 leaves no half-written point, because each result directory appears with one rename.
+
+Compiled targets: every worker process has its own cython cache, and for cpp_standalone its
+own build directory per model structure (under ``$HOMEOSTASIS_STANDALONE_BASE``, the system
+temporary directory by default), kept between the points it runs. Brian2 rewrites only the
+generated files whose text changed and ``make`` recompiles only those, so a point that changes
+a parameter recompiles the few code objects that use it, not the project. (The experiments
+hold their parameters as constants of the equations; Brian2's ``run_args``, which avoids even
+that, applies only to state variables; ``benchmarks/standalone_sweep.py`` measures both.)
 """
 from __future__ import annotations
 
@@ -119,6 +127,10 @@ def run_point(point) -> dict:
 
     # compiled targets must not share build directories between worker processes
     os.environ.setdefault("HOMEOSTASIS_CYTHON_CACHE", str(Path(tempfile.gettempdir()) / f"homeostasis-cython-{os.getpid()}"))
+    # cpp_standalone: one kept build directory per model structure and worker, so the points
+    # a worker runs recompile only the files their parameters change (see backend.simulation)
+    base = os.environ.get("HOMEOSTASIS_STANDALONE_BASE", tempfile.gettempdir())
+    os.environ["HOMEOSTASIS_STANDALONE_DIR"] = str(Path(base) / f"homeostasis-standalone-{os.getpid()}")
     pdir = Path(point["dir"])
     error_file = pdir / "error.json"
     start = time.perf_counter()

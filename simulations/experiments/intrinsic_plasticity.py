@@ -31,7 +31,7 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
     n_steps = int(round(float(duration / dt)))
     rng = np.random.default_rng(seed)
     stim = TimedArray(gaussian_drive(n_steps, n_units, input_mean, input_sd, rng), dt=dt, name="stim")
-    with simulation(backend, seed=seed):
+    with simulation(backend, seed=seed, project="rate_ip"):
         c = Circuit("rate_ip")
         U = c.population("U", RateNeuron(instantaneous=True, drive="stim(t, i)"), n_units,
                          [IntrinsicPlasticity(target_mean=target_mean, tau_ip=tau_ip)], dt=dt,
@@ -54,8 +54,9 @@ def simulate_spiking_ip(with_ip=True, target_rate=5 * Hz, eta_threshold=1 * mV, 
     """
     drive = np.linspace(float(drive_min / nA), float(drive_max / nA), n_neurons) * nA
     mechanisms = [AdaptiveThreshold(target_rate=target_rate, eta_threshold=eta_threshold, tau_r=tau_r)] if with_ip else []
-    with simulation(backend, seed=seed):
-        c = Circuit("ip_on" if with_ip else "ip_off")
+    name = "ip_on" if with_ip else "ip_off"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
         E = c.population("E", CurrentLIF(), n_neurons, mechanisms, I_ext=drive)
         spikes = SpikeMonitor(E, name=f"{c.name}_spikes")
         net = Network(c.network(), spikes)

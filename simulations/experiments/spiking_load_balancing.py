@@ -43,7 +43,7 @@ def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100
     strength = np.geomspace(0.3, 3.0, n_neurons)  # tenfold spread of excitatory drive
     pre, post = np.nonzero(rng.random((n_exc, n_neurons)) < 0.2)
     w_exc = rng.uniform(100, 300, pre.size) * strength[post] * pA
-    with simulation(backend, seed=seed):
+    with simulation(backend, seed=seed, project=f"lb_{mechanism}"):
         c = Circuit(f"lb_{mechanism}")
         L = c.population("L", CurrentLIF(), n_neurons, _mechanism(mechanism, target_rate))
         exc = c.add(poisson_source(n_exc, 10 * Hz, name=f"lb_{mechanism}_exc"))
