@@ -70,11 +70,14 @@ class SynapticScaling(Mechanism):
     def contribution(self, model) -> Contribution:
         if not model.spiking:
             raise ValueError(f"SynapticScaling needs a spiking model, not {type(model).__name__}")
-        update = "w *= exp(scaling_dt * (target_rate - r_post) / (tau_scaling * target_rate))"
+        # the factor depends only on the neuron, so each neuron computes it once per update
+        # and its synapses multiply by it: one exp per neuron, not one per synapse
+        factor = "scaling_factor = exp(scaling_dt * (target_rate - r) / (tau_scaling * target_rate))"
         return Contribution(
+            equations="scaling_factor : 1",
             rate_trace=True,
-            initial={"r": self.target_rate},
-            namespace={"target_rate": self.target_rate, "tau_r": self.tau_r},
-            synapses={"exc": SynapseTerms(run_regularly=[(update, self.scaling_dt)],
-                                          namespace=self.namespace())},
+            initial={"r": self.target_rate, "scaling_factor": 1.0},
+            namespace=self.namespace(),
+            run_regularly=[(factor, self.scaling_dt)],
+            synapses={"exc": SynapseTerms(run_regularly=[("w *= scaling_factor_post", self.scaling_dt)])},
         )

@@ -95,7 +95,8 @@ class Contribution:
     synapses : dict of str to SynapseTerms
         Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
     run_regularly : list of (code, dt)
-        Slow updates run on the neurons every ``dt``.
+        Slow updates run on the neurons every ``dt``, before the synapses' slow updates of
+        the same step.
     """
 
     equations: str = ""
@@ -247,7 +248,10 @@ class Circuit:
             setattr(group, var, value)
         for m, c in zip(mechanisms, contributions):
             for code, every in c.run_regularly:
-                self._extra.append(group.run_regularly(code, dt=every, name=f"{group.name}_{_snake(m)}_regularly"))
+                # order -1: a neuron's slow update runs before the slow updates of the synapses
+                # onto it in the same time step, so they can read what it just computed
+                self._extra.append(group.run_regularly(code, dt=every, order=-1,
+                                                       name=f"{group.name}_{_snake(m)}_regularly"))
 
         pop = _Population(group, model, mechanisms, contributions, namespace)
         self._populations[name] = pop
