@@ -168,10 +168,25 @@ def run_sweep(points, scheduler=None, workers=None, progress=True) -> list:
     client, cluster = _client(scheduler, workers)
     statuses = []
     try:
-        # environment for workers started elsewhere (e.g. extra experiment modules for tests)
-        futures = client.map(run_point, todo, pure=False)
-        for fut in tqdm(as_completed(futures), total=len(futures), desc="sweep", disable=not progress):
-            statuses.append(fut.result())
+        # Hand out one point per worker thread and the next when one finishes. Submitting the
+        # whole grid at once lets the scheduler queue it unevenly before it knows how long a
+        # point takes (8 points on 2 workers ran as 5 + 3), and work stealing does not undo it.
+        # The slots are counted again after every point, so workers that join a running
+        # cluster (e.g. jobs of dask-jobqueue starting late) get work too.
+        client.wait_for_workers(1)
+        queue = list(todo)
+        running = as_completed()
+
+        def top_up():
+            while queue and running.count() < max(1, sum(client.nthreads().values())):
+                running.add(client.submit(run_point, queue.pop(0), pure=False))
+
+        top_up()
+        with tqdm(total=len(todo), desc="sweep", disable=not progress) as bar:
+            for fut in running:
+                statuses.append(fut.result())
+                bar.update()
+                top_up()
     finally:
         client.close()
         if cluster is not None:
