@@ -12,8 +12,8 @@ import gc
 import os
 import shutil
 import tempfile
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 
 __all__ = ["BACKENDS", "simulation", "check_backend"]
 
