@@ -119,7 +119,10 @@ class AdaptiveThreshold(Mechanism):
         if not model.spiking:
             raise ValueError(f"AdaptiveThreshold needs a spiking model, not {type(model).__name__}")
         return Contribution(
-            equations="dv_th/dt = eta_threshold * (r - target_rate) : volt",
+            # the threshold moves slowly: one Euler step of dv_th/dt = eta (r - r0) per
+            # rate_dt (with the rate trace) instead of an equation integrated every time step
+            equations="v_th : volt",
+            run_regularly=[("v_th += eta_threshold * (r - target_rate) * rate_dt", None)],
             claims=("v_th",),
             rate_trace=True,
             initial={"v_th": model.adaptable()["v_th"], "r": self.target_rate},

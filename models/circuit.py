@@ -35,15 +35,22 @@ from brian2 import (
     NeuronGroup,
     Quantity,
     Synapses,
+    defaultclock,
     get_dimensions,
     have_same_dimensions,
+    ms,
 )
 
 __all__ = ["Contribution", "SynapseTerms", "Circuit", "merge_namespaces", "RATE_TRACE"]
 
 #: The firing-rate estimate every mechanism that needs one shares: an exponential trace of
 #: the spike train whose mean is the rate (each spike adds 1/tau_r, which decays with tau_r).
-RATE_TRACE = "dr/dt = -r / tau_r : Hz"
+#: The decay is slow, so it is applied exactly every ``RATE_DT`` by a ``run_regularly``
+#: (``r *= exp(-RATE_DT/tau_r)``) rather than integrated at every time step; the trace
+#: then costs nothing per step, and a spike's share of one interval's decay is off by at most
+#: ``RATE_DT/tau_r`` (1 % for tau_r = 100 ms).
+RATE_TRACE = "r : Hz"
+RATE_DT = 1 * ms
 
 
 @dataclass
@@ -96,7 +103,8 @@ class Contribution:
         Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
     run_regularly : list of (code, dt)
         Slow updates run on the neurons every ``dt``, before the synapses' slow updates of
-        the same step.
+        the same step. ``dt`` None means every ``rate_dt``, right after the rate trace's
+        own update (needs ``rate_trace``; ``rate_dt`` is then in the namespace).
     """
 
     equations: str = ""
@@ -223,6 +231,8 @@ class Circuit:
         )
         if needs_trace and "tau_r" not in namespace:
             raise ValueError("a mechanism asked for the rate trace but no mechanism set 'tau_r'")
+        if needs_trace:
+            namespace["rate_dt"] = max(RATE_DT, defaultclock.dt if dt is None else dt)
 
         kwargs = dict(model="\n".join(lines), namespace=namespace, method=model.method,
                       name=f"{self.name}_{name}")
@@ -246,10 +256,15 @@ class Circuit:
             if var not in group.variables:
                 raise ValueError(f"population {name!r} has no variable {var!r}")
             setattr(group, var, value)
+        if needs_trace:
+            # order -2: the trace has decayed before the mechanisms' slow updates read it
+            self._extra.append(group.run_regularly("r *= exp(-rate_dt / tau_r)", dt=namespace["rate_dt"], order=-2,
+                                                   name=f"{group.name}_rate_trace_regularly"))
         for m, c in zip(mechanisms, contributions):
             for code, every in c.run_regularly:
                 # order -1: a neuron's slow update runs before the slow updates of the synapses
                 # onto it in the same time step, so they can read what it just computed
+                every = namespace["rate_dt"] if every is None else every
                 self._extra.append(group.run_regularly(code, dt=every, order=-1,
                                                        name=f"{group.name}_{_snake(m)}_regularly"))
 
