@@ -84,7 +84,9 @@ class AdaptiveThreshold(Mechanism):
         \\frac{dv_{th}}{dt} = \\eta_{th} \\, (r - r_0), \\qquad
         \\frac{dr}{dt} = -\\frac{r}{\\tau_r}, \\quad r \\leftarrow r + 1/\\tau_r \\text{ at a spike}
 
-    The trace ``r`` integrates to the spike count, so the threshold moves by
+    Both are slow, so both are updated every ``rate_dt`` (1 ms; see
+    :data:`models.circuit.RATE_TRACE`) rather than every time step, the threshold by one Euler
+    step. The trace ``r`` integrates to the spike count, so the threshold moves by
     ``eta_threshold`` per spike above the ``target_rate * t`` expected ones: it rises in a
     neuron that fires too much and falls in one that fires too little, until every neuron
     fires at ``target_rate`` whatever its drive (Desai et al. 1999).
