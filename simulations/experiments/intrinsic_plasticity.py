@@ -31,8 +31,9 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
     n_steps = int(round(float(duration / dt)))
     rng = np.random.default_rng(seed)
     stim = TimedArray(gaussian_drive(n_steps, n_units, input_mean, input_sd, rng), dt=dt, name="stim")
-    with simulation(backend, seed=seed, project="rate_ip"):
-        c = Circuit("rate_ip")
+    name = "rate_ip"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
         U = c.population("U", RateNeuron(instantaneous=True, drive="stim(t, i)"), n_units,
                          [IntrinsicPlasticity(target_mean=target_mean, tau_ip=tau_ip)], dt=dt,
                          namespace={"stim": stim})

@@ -29,8 +29,9 @@ def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.
     pattern = np.asarray(pattern, dtype=float)
     if pattern.ndim != 1 or pattern.size < 2 or not np.all(np.isfinite(pattern)):
         raise ValueError("pattern must be a finite 1-D array of at least two inputs")
-    with simulation(backend, seed=seed, project="divisive"):
-        c = Circuit("divisive")
+    name = "divisive"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
         L = c.population("L", RateNeuron(transfer="rectified", tau_u=5 * ms), pattern.size,
                          [DivisiveNormalization(gamma=gamma, sigma=sigma, exponent=exponent)],
                          I=input_gain * pattern)
@@ -51,8 +52,9 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 *
     rng = np.random.default_rng(seed)
     base = rng.uniform(float(drive_min / nA), float(drive_max / nA), n_neurons) * nA
     pool = InhibitoryPool(target_active_fraction=target_active_fraction, tau_gain=tau_gain)
-    with simulation(backend, seed=seed, project="pool"):
-        c = Circuit("pool")
+    name = "pool"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
         L = c.population("L", CurrentLIF(), n_neurons, [pool], I_ext=input_strength * base)
         spikes = SpikeMonitor(L, name="pool_layer_spikes")
         net = c.network()

@@ -37,14 +37,15 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
     if not drive_factor > 0:
         raise ValueError(f"drive_factor must be positive, got {drive_factor!r}")
     schedule = TimedArray(np.array([1.0, float(drive_factor)]), dt=learn, name="drive_scale")
-    with simulation(backend, seed=seed, project=f"net_{mechanism}"):
+    name = f"net_{mechanism}"
+    with simulation(backend, seed=seed, project=name):
         net = ei_network(n_e, n_i, p=p, w_ie=w_ie, I_ext=drive, mechanisms_e=mechanisms[mechanism],
-                         name=f"net_{mechanism}", namespace={"drive_scale": schedule, "I_drive": drive})
+                         name=name, namespace={"drive_scale": schedule, "I_drive": drive})
         # the perturbation is a step of the external drive, in generated code (one run)
         # the external drive of the excitatory neurons is raised (raising the inhibitory
         # neurons' drive too would quieten an inhibition-stabilized network instead)
         step = [net.E.run_regularly("I_ext = I_drive * drive_scale(t)", dt=50 * ms, name=f"{net.E.name}_drive")]
-        spikes = SpikeMonitor(net.E, name=f"net_{mechanism}_spikes")
+        spikes = SpikeMonitor(net.E, name=f"{name}_spikes")
         net.network.add(spikes, *step)
         mon = None
         if mechanism == "istdp":

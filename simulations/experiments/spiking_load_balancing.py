@@ -43,14 +43,15 @@ def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100
     strength = np.geomspace(0.3, 3.0, n_neurons)  # tenfold spread of excitatory drive
     pre, post = np.nonzero(rng.random((n_exc, n_neurons)) < 0.2)
     w_exc = rng.uniform(100, 300, pre.size) * strength[post] * pA
-    with simulation(backend, seed=seed, project=f"lb_{mechanism}"):
-        c = Circuit(f"lb_{mechanism}")
+    name = f"lb_{mechanism}"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
         L = c.population("L", CurrentLIF(), n_neurons, _mechanism(mechanism, target_rate))
-        exc = c.add(poisson_source(n_exc, 10 * Hz, name=f"lb_{mechanism}_exc"))
-        inh = c.add(poisson_source(n_inh, 10 * Hz, name=f"lb_{mechanism}_inh"))
+        exc = c.add(poisson_source(n_exc, 10 * Hz, name=f"{name}_exc"))
+        inh = c.add(poisson_source(n_inh, 10 * Hz, name=f"{name}_inh"))
         c.connect(exc, L, "exc", weight=w_exc, i=pre, j=post)
         c.connect(inh, L, "inh", weight=30 * pA, p=0.3)
-        spikes = SpikeMonitor(L, name=f"lb_{mechanism}_spikes")
+        spikes = SpikeMonitor(L, name=f"{name}_spikes")
         net = Network(c.network(), spikes)
         net.run(duration, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)

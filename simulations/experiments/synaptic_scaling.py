@@ -42,8 +42,9 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
     """
     rates = np.array([float(r / Hz) for r in input_rates])
     schedule = TimedArray(rates * Hz, dt=phase, name="input_rate")
-    with simulation(backend, seed=seed, project="scaling"):
-        c = Circuit("scaling")
+    name = "scaling"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
         E = c.population("E", CurrentLIF(), n_neurons,
                          [SynapticScaling(target_rate=target_rate, tau_scaling=tau_scaling, tau_r=tau_r)])
         inp = c.add(poisson_source(n_inputs, "input_rate(t)", name="scaling_input",
