@@ -5,17 +5,25 @@ plasticity is timed against the same network without them. With the learning rat
 both emit the same spikes, so the ratio is the pure cost of the extra equations (a network
 that homeostasis quietens would be faster for the wrong reason); the learning-on timing is
 printed beside it.
+
+The machines are shared and their speed drifts over seconds, so every variant is built
+first and the variants then run in turn, round after round; each one's time is its fastest
+round (noise only ever adds time), and a ratio compares runs made minutes apart at most.
 """
 import shutil
+import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import brian2
-from brian2 import Hz, SpikeMonitor, mV, ms, nS, second
+from brian2 import Hz, SpikeMonitor, mV, nS, ms, second
 
 from homeostasis import AdaptiveThreshold, InhibitorySTDP, SynapticScaling
 from models import ei_network
 from simulations.backend import simulation
+
+KINDS = ("none", "frozen", "learning", "scaling", "threshold", "istdp")
 
 
 def _mechanisms(kind):
@@ -32,52 +40,69 @@ def _mechanisms(kind):
     return [every[kind]] if kind in every else list(every.values())
 
 
-def time_network(kind, backend, n_e, n_i, p, duration, repeats=3):
-    """Wall seconds of ``duration`` of simulation (compilation excluded) and the spike count.
+def _build(kind, n_e, n_i, p):
+    brian2.seed(1)  # the same connections and initial potentials for every kind
+    net = ei_network(n_e, n_i, p=p, mechanisms_e=_mechanisms(kind), name=f"b_{kind}")
+    mon = SpikeMonitor(net.E, name=f"b_{kind}_spikes")
+    net.network.add(mon)
+    return net.network, mon
 
-    The time is the fastest of ``repeats`` runs (the noise of a shared machine only ever adds
-    time); the spike count is that of the first run, which starts from the same state for
-    every ``kind``.
-    """
-    directory = tempfile.mkdtemp(prefix="bench_")
-    with simulation(backend, seed=1, directory=directory):
-        net = ei_network(n_e, n_i, p=p, mechanisms_e=_mechanisms(kind), name=f"b_{kind}")
-        mon = SpikeMonitor(net.E, name=f"b_{kind}_spikes")
-        net.network.add(mon)
-        if backend == "cpp_standalone":
-            net.network.run(duration, namespace={})  # compiles and runs once
-            spikes = int(mon.num_spikes)
-            times = [brian2.device._last_run_time]
-            for _ in range(repeats - 1):  # the same binary again, from the same initial state
-                brian2.device.run(directory=directory, with_output=False)
-                times.append(brian2.device._last_run_time)
-        else:
-            net.network.run(1 * ms, namespace={})  # compile every code object first
-            times = []
-            for i in range(repeats):
+
+def time_cython(kinds, n_e, n_i, p, duration, rounds):
+    """Fastest wall seconds per kind over ``rounds`` interleaved runs, and first-run spike counts."""
+    times, spikes = {k: [] for k in kinds}, {}
+    with simulation("cython", seed=1):
+        built = {k: _build(k, n_e, n_i, p) for k in kinds}
+        for network, _ in built.values():
+            network.run(1 * ms, namespace={})  # compile every code object first
+        for r in range(rounds):
+            for k, (network, mon) in built.items():
+                before = int(mon.num_spikes)
                 start = time.perf_counter()
-                net.network.run(duration, namespace={})
-                times.append(time.perf_counter() - start)
-                if i == 0:
-                    spikes = int(mon.num_spikes)
-    shutil.rmtree(directory, ignore_errors=True)
-    return min(times), spikes
+                network.run(duration, namespace={})
+                times[k].append(time.perf_counter() - start)
+                if r == 0:
+                    spikes[k] = int(mon.num_spikes) - before
+    return {k: min(v) for k, v in times.items()}, spikes
+
+
+def _run_binary(directory: Path) -> float:
+    """Run a built cpp_standalone project again (from its initial state); its simulation time."""
+    subprocess.run(["./main"], cwd=directory, check=True, stdout=subprocess.DEVNULL)
+    return float((directory / "results" / "last_run_info.txt").read_text().split()[0])
+
+
+def time_standalone(kinds, n_e, n_i, p, duration, rounds):
+    """As :func:`time_cython` for cpp_standalone: every project compiled, then run in turn."""
+    root = Path(tempfile.mkdtemp(prefix="bench_standalone_"))
+    times, spikes = {k: [] for k in kinds}, {}
+    try:
+        for k in kinds:
+            with simulation("cpp_standalone", seed=1, directory=str(root / k)):
+                network, mon = _build(k, n_e, n_i, p)
+                network.run(duration, namespace={})  # compiles and runs once
+                spikes[k] = int(mon.num_spikes)
+        for _ in range(rounds):
+            for k in kinds:
+                times[k].append(_run_binary(root / k))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return {k: min(v) for k, v in times.items()}, spikes
 
 
 def run(small=False):
     n_e, n_i, p = (2000, 500, 0.04) if small else (8000, 2000, 0.02)
-    duration = 1 * second
-    print(f"E/I network {n_e}+{n_i}, p={p}, {duration} of biological time (fastest of 3 runs); mechanisms on E: "
-          "SynapticScaling, AdaptiveThreshold, InhibitorySTDP")
+    duration, rounds = 1 * second, (3 if small else 7)
+    kinds = KINDS[:3] if small else KINDS
+    print(f"E/I network {n_e}+{n_i}, p={p}, {duration} of biological time, fastest of {rounds} interleaved runs; "
+          "mechanisms on E: SynapticScaling, AdaptiveThreshold, InhibitorySTDP")
     print(f"{'target':15s} {'none (s)':>9s} {'zero-rate (s)':>14s} {'ratio':>6s} {'same spikes':>12s} "
           f"{'learning (s)':>13s} {'sim s / wall s':>15s}")
-    for backend in ("cython", "cpp_standalone"):
-        base, spikes_base = time_network("none", backend, n_e, n_i, p, duration)
-        frozen, spikes_frozen = time_network("frozen", backend, n_e, n_i, p, duration)
-        learning, _ = time_network("learning", backend, n_e, n_i, p, duration)
-        print(f"{backend:15s} {base:9.2f} {frozen:14.2f} {frozen / base:6.2f} {str(spikes_base == spikes_frozen):>12s} "
-              f"{learning:13.2f} {float(duration / second) / frozen:15.2f}", flush=True)
+    for backend, timer in (("cython", time_cython), ("cpp_standalone", time_standalone)):
+        t, spikes = timer(kinds, n_e, n_i, p, duration, rounds)
+        print(f"{backend:15s} {t['none']:9.2f} {t['frozen']:14.2f} {t['frozen'] / t['none']:6.2f} "
+              f"{str(spikes['none'] == spikes['frozen']):>12s} {t['learning']:13.2f} "
+              f"{float(duration / second) / t['frozen']:15.2f}", flush=True)
         if not small:
-            alone = {k: time_network(k, backend, n_e, n_i, p, duration)[0] / base for k in ("scaling", "threshold", "istdp")}
-            print(f"{'':15s} each alone (zero rate) / none: " + ", ".join(f"{k} {v:.2f}" for k, v in alone.items()),
-                  flush=True)
+            print(f"{'':15s} each alone (zero rate) / none: "
+                  + ", ".join(f"{k} {t[k] / t['none']:.2f}" for k in KINDS[3:]), flush=True)

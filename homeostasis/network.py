@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_dimensions, ms, nS, second, siemens
 
-from models.circuit import Contribution, SynapseTerms
+from models.circuit import Contribution, SpikeTrace, SynapseTerms
 from models.parameters import param
 
 from .controller import population_controller
@@ -46,6 +46,12 @@ class InhibitorySTDP(Mechanism):
     alpha``, so inhibition grows while the postsynaptic neuron fires above ``rho_0`` and
     shrinks below it. The fixed point ``rho_0`` is exact only for uncorrelated pre and post
     spikes; correlations shift it.
+
+    Each trace depends on one neuron's spikes only, so it is kept by the neuron (``x_stdp``):
+    the postsynaptic trace by this population, the presynaptic one by the inhibitory
+    population when it is created with ``traces=presynaptic_traces(...)``, as
+    :func:`~models.ei_network` does; from any other source (a ``PoissonGroup``) each synapse
+    keeps it, event-driven. The rule is the same either way.
 
     Parameters
     ----------
@@ -85,22 +91,18 @@ class InhibitorySTDP(Mechanism):
         if not model.spiking:
             raise ValueError(f"InhibitorySTDP needs a spiking model, not {type(model).__name__}")
         _check_weight_unit("InhibitorySTDP", model, "inh", eta=self.eta, w_max=self.w_max)
+        # both traces depend on one neuron's spikes only, so they live on the neurons: the
+        # postsynaptic one on this population, the presynaptic one on the inhibitory source
+        # when it keeps it (models.presynaptic_traces), else on each synapse
+        trace = SpikeTrace("x_stdp", "tau_stdp", self.tau_stdp)
         terms = SynapseTerms(
-            model="""
-            dApre/dt = -Apre / tau_stdp : 1 (event-driven)
-            dApost/dt = -Apost / tau_stdp : 1 (event-driven)
-            """,
-            on_pre="""
-            Apre += 1
-            w = clip(w + eta * (Apost - alpha), 0 * w_max, w_max)
-            """,
-            on_post="""
-            Apost += 1
-            w = clip(w + eta * Apre, 0 * w_max, w_max)
-            """,
+            on_pre="w = clip(w + eta * (x_stdp_post - alpha), 0 * w_max, w_max)",
+            on_post=f"w = clip(w + eta * {trace.presynaptic}, 0 * w_max, w_max)",
             namespace={**self.namespace(), "alpha": self.alpha},
+            pre_traces=(trace,),
         )
-        return Contribution(namespace={"target_rate": self.target_rate}, synapses={"inh": terms})
+        return Contribution(namespace={"target_rate": self.target_rate, "tau_stdp": self.tau_stdp},
+                            traces=(trace,), synapses={"inh": terms})
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import (
+    Clock,
     DimensionMismatchError,
     Network,
     NeuronGroup,
@@ -41,7 +42,8 @@ from brian2 import (
     ms,
 )
 
-__all__ = ["Contribution", "SynapseTerms", "Circuit", "merge_namespaces", "RATE_TRACE"]
+__all__ = ["Contribution", "SynapseTerms", "SpikeTrace", "Circuit", "merge_namespaces", "presynaptic_traces",
+           "RATE_TRACE"]
 
 #: The firing-rate estimate every mechanism that needs one shares: an exponential trace of
 #: the spike train whose mean is the rate (each spike adds 1/tau_r, which decays with tau_r).
@@ -51,6 +53,35 @@ __all__ = ["Contribution", "SynapseTerms", "Circuit", "merge_namespaces", "RATE_
 #: ``RATE_DT/tau_r`` (1 % for tau_r = 100 ms).
 RATE_TRACE = "r : Hz"
 RATE_DT = 1 * ms
+
+
+@dataclass(frozen=True)
+class SpikeTrace:
+    """A neuron's exponentially decaying spike count: ``dx/dt = -x/tau``, ``x += 1`` per spike.
+
+    Spike-timing rules read such traces of their pre- and postsynaptic neurons. A trace of
+    one neuron is the same for every synapse it makes, so it lives on the neuron (one
+    update per neuron and step) rather than on each synapse (an exponential per synapse and
+    spike): the rule is unchanged, its cost is not.
+
+    Attributes
+    ----------
+    name : str
+        Neuron variable of the trace (``x_stdp``).
+    tau_name : str
+        Name of its time constant in the namespace (``tau_stdp``).
+    tau : Quantity
+        The time constant.
+    """
+
+    name: str
+    tau_name: str
+    tau: Quantity
+
+    @property
+    def presynaptic(self) -> str:
+        """The name synapse statements use for the presynaptic neuron's trace."""
+        return f"{self.name}_presynaptic"
 
 
 @dataclass
@@ -69,6 +100,11 @@ class SynapseTerms:
         Slow updates run on the synapses every ``dt`` (e.g. synaptic scaling).
     namespace : dict
         Constants the statements refer to.
+    pre_traces : tuple of SpikeTrace
+        Spike traces of the presynaptic neurons the statements read, by
+        ``SpikeTrace.presynaptic``. Read from the source population when it keeps the trace
+        (see ``traces`` of :meth:`Circuit.population`), else kept on each synapse
+        (event-driven): the same values, at a higher cost.
     """
 
     model: str = ""
@@ -77,6 +113,7 @@ class SynapseTerms:
     weight_factor: str = ""
     run_regularly: list = field(default_factory=list)
     namespace: dict = field(default_factory=dict)
+    pre_traces: tuple = ()
 
 
 @dataclass
@@ -95,6 +132,8 @@ class Contribution:
     rate_trace : bool
         Whether it reads the shared rate trace ``r`` (time constant ``tau_r`` in
         ``namespace``).
+    traces : tuple of SpikeTrace
+        Spike traces the population's neurons keep (a postsynaptic STDP trace).
     initial : dict
         Initial values of neuron variables.
     namespace : dict
@@ -111,6 +150,7 @@ class Contribution:
     reset: str = ""
     claims: tuple = ()
     rate_trace: bool = False
+    traces: tuple = ()
     initial: dict = field(default_factory=dict)
     namespace: dict = field(default_factory=dict)
     synapses: dict = field(default_factory=dict)
@@ -145,13 +185,37 @@ def merge_namespaces(parts) -> dict:
     return merged
 
 
+def presynaptic_traces(model, mechanisms, role: str) -> tuple:
+    """Spike traces that ``mechanisms`` on ``model`` neurons read from their ``role`` inputs.
+
+    Give them as ``traces`` to the population that will be the source of those synapses
+    (the inhibitory population for :class:`~homeostasis.InhibitorySTDP` on ``"inh"``).
+    """
+    found = []
+    for m in mechanisms:
+        terms = m.contribution(model).synapses.get(role)
+        found += [t for t in (terms.pre_traces if terms else ()) if t not in found]
+    return tuple(found)
+
+
+def _merge_traces(parts) -> dict:
+    traces: dict = {}
+    for owner, trace in parts:
+        if trace.name in traces and traces[trace.name][1] != trace:
+            raise ValueError(f"{traces[trace.name][0]} and {owner} define the spike trace {trace.name!r} differently: "
+                             f"{traces[trace.name][1]} vs {trace}")
+        traces.setdefault(trace.name, (owner, trace))
+    return {name: trace for name, (_, trace) in traces.items()}
+
+
 def _name(obj) -> str:
     return type(obj).__name__
 
 
 class _Population:
-    def __init__(self, group, model, mechanisms, contributions, namespace):
+    def __init__(self, group, model, mechanisms, contributions, namespace, traces):
         self.group = group
+        self.traces = traces
         self.model = model
         self.mechanisms = mechanisms
         self.contributions = contributions
@@ -173,10 +237,19 @@ class Circuit:
         self._populations: dict[str, _Population] = {}
         self._objects: list = []
         self._extra: list = []
+        self._clocks: dict = {}
         self._built = False
 
+    def _clock(self, dt) -> Clock:
+        """One clock per interval of slow updates: with every extra clock, the runtime
+        targets' Python loop does more work at every time step."""
+        key = round(float(dt / ms), 9)
+        if key not in self._clocks:
+            self._clocks[key] = Clock(dt, name=f"{self.name}_clock_{len(self._clocks)}")
+        return self._clocks[key]
+
     # -- populations ---------------------------------------------------------------------
-    def population(self, name: str, model, n: int, mechanisms=(), dt=None, namespace=None,
+    def population(self, name: str, model, n: int, mechanisms=(), dt=None, namespace=None, traces=(),
                    **initial) -> NeuronGroup:
         """Create ``n`` neurons of ``model`` with ``mechanisms`` acting on them.
 
@@ -192,6 +265,9 @@ class Circuit:
             Integration time step of this population (defaults to ``defaultclock.dt``).
         namespace : dict, optional
             Further names the equations refer to (a :class:`~brian2.TimedArray` drive).
+        traces : sequence of SpikeTrace
+            Spike traces to keep for the mechanisms of the populations these neurons project
+            to (see :func:`presynaptic_traces`); the population's own mechanisms add theirs.
         **initial
             Initial values of neuron variables (``v=-60*mV``, ``I_ext=0.2*nA``, arrays allowed).
         """
@@ -224,9 +300,15 @@ class Circuit:
                 raise ValueError(f"a rate trace needs a spiking model, not {_name(model)}")
             lines.append(RATE_TRACE)
         lines += [c.equations for c in contributions if c.equations]
+        spike_traces = _merge_traces([(_name(m), t) for m, c in zip(mechanisms, contributions) for t in c.traces]
+                                     + [(f"the traces of population {name!r}", t) for t in traces])
+        if spike_traces and not model.spiking:
+            raise ValueError(f"spike traces need a spiking model, not {_name(model)}")
+        lines += [f"d{t.name}/dt = -{t.name} / {t.tau_name} : 1" for t in spike_traces.values()]
 
         namespace = merge_namespaces(
             [(_name(model), model.namespace())] + [(_name(m), c.namespace) for m, c in zip(mechanisms, contributions)]
+            + [(f"the traces of population {name!r}", {t.tau_name: t.tau}) for t in spike_traces.values()]
             + [(f"the namespace of population {name!r}", dict(namespace or {}))]
         )
         if needs_trace and "tau_r" not in namespace:
@@ -239,7 +321,8 @@ class Circuit:
         if dt is not None:
             kwargs["dt"] = dt
         if model.spiking:
-            reset = [model.reset] + (["r += 1 / tau_r"] if needs_trace else []) + [c.reset for c in contributions if c.reset]
+            reset = ([model.reset] + (["r += 1 / tau_r"] if needs_trace else [])
+                     + [f"{t} += 1" for t in spike_traces] + [c.reset for c in contributions if c.reset])
             kwargs.update(threshold=model.threshold, reset="\n".join(reset),
                           refractory=getattr(model, "tau_ref", False))
         group = NeuronGroup(n, **kwargs)
@@ -257,18 +340,22 @@ class Circuit:
                 raise ValueError(f"population {name!r} has no variable {var!r}")
             setattr(group, var, value)
         if needs_trace:
-            # order -2: the trace has decayed before the mechanisms' slow updates read it
-            self._extra.append(group.run_regularly("r *= exp(-rate_dt / tau_r)", dt=namespace["rate_dt"], order=-2,
+            # the trace decays first, then the mechanisms' updates every rate_dt read it; one
+            # code block, so one call per rate_dt however many mechanisms read the trace
+            every_rate_dt = [code for c in contributions for code, every in c.run_regularly if every is None]
+            self._extra.append(group.run_regularly("\n".join(["r *= exp(-rate_dt / tau_r)"] + every_rate_dt),
+                                                   clock=self._clock(namespace["rate_dt"]), order=-1,
                                                    name=f"{group.name}_rate_trace_regularly"))
         for m, c in zip(mechanisms, contributions):
             for code, every in c.run_regularly:
+                if every is None:
+                    continue
                 # order -1: a neuron's slow update runs before the slow updates of the synapses
                 # onto it in the same time step, so they can read what it just computed
-                every = namespace["rate_dt"] if every is None else every
-                self._extra.append(group.run_regularly(code, dt=every, order=-1,
+                self._extra.append(group.run_regularly(code, clock=self._clock(every), order=-1,
                                                        name=f"{group.name}_{_snake(m)}_regularly"))
 
-        pop = _Population(group, model, mechanisms, contributions, namespace)
+        pop = _Population(group, model, mechanisms, contributions, namespace, spike_traces)
         self._populations[name] = pop
         self._objects.append(group)
         for m in mechanisms:
@@ -319,11 +406,13 @@ class Circuit:
         terms = [(m, c.synapses[role]) for m, c in zip(pop.mechanisms, pop.contributions) if role in c.synapses]
         factors = [t.weight_factor for _, t in terms if t.weight_factor]
         transmit = f"{var}_post += w" + "".join(f" * {f}" for f in factors)
-        model = "\n".join([f"w : {_unit_string(unit)}"] + [t.model for _, t in terms if t.model])
-        on_pre = "\n".join([transmit] + [t.on_pre for _, t in terms if t.on_pre])
+        trace_model, trace_pre, trace_ns = self._presynaptic_traces(source, [t for _, t in terms])
+        model = "\n".join([f"w : {_unit_string(unit)}"] + trace_model + [t.model for _, t in terms if t.model])
+        on_pre = "\n".join([transmit] + trace_pre + [t.on_pre for _, t in terms if t.on_pre])
         on_post = "\n".join(t.on_post for _, t in terms if t.on_post) or None
         namespace = merge_namespaces([(f"population {target.name}", pop.namespace)]
-                                     + [(_name(m), t.namespace) for m, t in terms])
+                                     + [(_name(m), t.namespace) for m, t in terms]
+                                     + [("the presynaptic traces", trace_ns)])
         syn_name = name or f"{self.name}_{getattr(source, 'name', 'src')}_to_{target.name}_{role}"
         syn = Synapses(source, target, model=model, on_pre=on_pre, on_post=on_post,
                        namespace=namespace, delay=delay, method="euler", name=syn_name)
@@ -332,10 +421,26 @@ class Circuit:
         syn.w = weight
         for m, t in terms:
             for code, every in t.run_regularly:
-                self._extra.append(syn.run_regularly(code, dt=every, name=f"{syn_name}_{_snake(m)}_regularly"))
+                self._extra.append(syn.run_regularly(code, clock=self._clock(every),
+                                                     name=f"{syn_name}_{_snake(m)}_regularly"))
         pop.roles_connected.add(role)
         self._objects.append(syn)
         return syn
+
+    def _presynaptic_traces(self, source, terms) -> tuple:
+        """Synapse model lines, on_pre lines and namespace giving access to the source's traces."""
+        source_pop = next((p for p in self._populations.values() if p.group is source), None)
+        kept = source_pop.traces if source_pop else {}
+        model, on_pre, namespace = [], [], {}
+        needed = _merge_traces([("a mechanism", tr) for t in terms for tr in t.pre_traces])
+        for trace in needed.values():
+            if kept.get(trace.name) == trace:  # read the presynaptic neuron's own trace
+                model.append(f"{trace.presynaptic} = {trace.name}_pre : 1")
+            else:  # the source does not keep it: the same trace, on every synapse
+                model.append(f"d{trace.presynaptic}/dt = -{trace.presynaptic} / {trace.tau_name} : 1 (event-driven)")
+                on_pre.append(f"{trace.presynaptic} += 1")
+                namespace[trace.tau_name] = trace.tau
+        return model, on_pre, namespace
 
     def add(self, *objects):
         """Add Brian2 objects (inputs, monitors) to the network; returns the first one."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from brian2 import Network, NeuronGroup, nS, pA
 
-from .circuit import Circuit
+from .circuit import Circuit, presynaptic_traces
 from .neurons import ConductanceLIF, NeuronModel
 from .parameters import check_quantity
 
@@ -64,8 +64,12 @@ def ei_network(n_e: int = 800, n_i: int = 200, p: float = 0.1, model: NeuronMode
     model = model or ConductanceLIF()
     c = Circuit(name)
     v0 = "E_L + rand() * (V_th - E_L)"
-    E = c.population("E", model, n_e, mechanisms_e, namespace=namespace, I_ext=I_ext, v=v0)
-    I = c.population("I", model, n_i, mechanisms_i, namespace=namespace, I_ext=I_ext, v=v0)
+    # each population keeps the spike traces the other's mechanisms read from it (the
+    # presynaptic trace of inhibitory STDP lives on the inhibitory neurons)
+    E = c.population("E", model, n_e, mechanisms_e, namespace=namespace, I_ext=I_ext, v=v0,
+                     traces=presynaptic_traces(model, mechanisms_i, "exc"))
+    I = c.population("I", model, n_i, mechanisms_i, namespace=namespace, I_ext=I_ext, v=v0,
+                     traces=presynaptic_traces(model, [*mechanisms_e, *mechanisms_i], "inh"))
     syn = {
         "EE": c.connect(E, E, "exc", w_ee, p=p),
         "EI": c.connect(E, I, "exc", w_ei, p=p),
