@@ -433,9 +433,14 @@ class Circuit:
         kept = source_pop.traces if source_pop else {}
         model, on_pre, namespace = [], [], {}
         needed = _merge_traces([("a mechanism", tr) for t in terms for tr in t.pre_traces])
+        # Synapses run after the thresholds and before the resets, so a neuron's trace does
+        # not yet count a spike of this time step; adding it (lastspike == t) gives the
+        # trace a per-synapse trace would have, incremented first thing on the spike
+        same_step = ("lastspike" in source.variables
+                     and getattr(getattr(source, "clock", None), "name", None) == "defaultclock")
         for trace in needed.values():
-            if kept.get(trace.name) == trace:  # read the presynaptic neuron's own trace
-                model.append(f"{trace.presynaptic} = {trace.name}_pre : 1")
+            if kept.get(trace.name) == trace and same_step:  # read the presynaptic neuron's own trace
+                model.append(f"{trace.presynaptic} = {trace.name}_pre + int(lastspike_pre == t) : 1")
             else:  # the source does not keep it: the same trace, on every synapse
                 model.append(f"d{trace.presynaptic}/dt = -{trace.presynaptic} / {trace.tau_name} : 1 (event-driven)")
                 on_pre.append(f"{trace.presynaptic} += 1")

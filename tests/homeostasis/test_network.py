@@ -85,17 +85,11 @@ def test_inhibitory_stdp_with_neuron_traces_equals_the_per_synapse_rule(source_k
     w, w_ref = np.asarray(syn.w / nS), np.asarray(ref.w / nS)
     assert np.abs(w_ref - 1).max() > 0.5  # the rule moved the weights a lot
     assert w_ref.min() > 0 and w_ref.max() < float(rule.w_max / nS)  # no clipping below
-    # Where pre and post fire in the same time step, the reference's post pathway already
-    # sees the pre spike (up to one eta more); a trace kept by the presynaptic neuron counts
-    # it from the next step on. Elsewhere the only difference is the neuron traces' Euler
-    # decay (dt/tau = 0.005).
+    # spikes of pre and post in one time step count once, as in the reference (the case a
+    # trace read from the neurons must handle: their resets run after the synapses)
     steps = lambda mon, k: set(np.round(np.asarray(mon.t[mon.i == k] / defaultclock.dt)).astype(int))
     pre, post = [steps(pre_spikes, k) for k in range(len(src))], [steps(post_spikes, k) for k in range(len(E))]
     same_step = np.array([len(pre[i] & post[j]) for i, j in zip(syn.i[:], syn.j[:])])
-    if source_kind == "poisson":
-        same_step[:] = 0  # each synapse's own trace sees the pre spike first, as the reference does
-    apart = same_step == 0
-    assert apart.mean() > 0.7
-    np.testing.assert_allclose(w[apart], w_ref[apart], rtol=0.015, atol=0.03)
-    eta = float(rule.eta / nS)
-    assert np.all(np.abs(w - w_ref)[~apart] <= eta * same_step[~apart] + 0.04)
+    assert same_step.sum() > 5
+    # the neuron traces decay by Euler steps (dt/tau = 0.005), the reference's exactly
+    np.testing.assert_allclose(w, w_ref, rtol=0.015, atol=0.03)
