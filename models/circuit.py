@@ -341,10 +341,11 @@ class Circuit:
             setattr(group, var, value)
         if needs_trace:
             # the trace decays first, then the mechanisms' updates every rate_dt read it; one
-            # code block, so one call per rate_dt however many mechanisms read the trace
+            # code block, so one call per rate_dt however many mechanisms read the trace;
+            # order -2: before the other slow updates of the step, which may read r too
             every_rate_dt = [code for c in contributions for code, every in c.run_regularly if every is None]
             self._extra.append(group.run_regularly("\n".join(["r *= exp(-rate_dt / tau_r)"] + every_rate_dt),
-                                                   clock=self._clock(namespace["rate_dt"]), order=-1,
+                                                   clock=self._clock(namespace["rate_dt"]), order=-2,
                                                    name=f"{group.name}_rate_trace_regularly"))
         for m, c in zip(mechanisms, contributions):
             for code, every in c.run_regularly:
