@@ -101,8 +101,7 @@ class InhibitorySTDP(Mechanism):
             namespace={**self.namespace(), "alpha": self.alpha},
             pre_traces=(trace,),
         )
-        return Contribution(namespace={"target_rate": self.target_rate, "tau_stdp": self.tau_stdp},
-                            traces=(trace,), synapses={"inh": terms})
+        return Contribution(namespace={"target_rate": self.target_rate}, traces=(trace,), synapses={"inh": terms})
 
 
 @dataclass(frozen=True)
