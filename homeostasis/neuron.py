@@ -124,7 +124,7 @@ class AdaptiveThreshold(Mechanism):
             # the threshold moves slowly: one Euler step of dv_th/dt = eta (r - r0) per
             # rate_dt (with the rate trace) instead of an equation integrated every time step
             equations="v_th : volt",
-            run_regularly=[("v_th += eta_threshold * (r - target_rate) * rate_dt", None)],
+            every_rate_dt=("v_th += eta_threshold * (r - target_rate) * rate_dt",),
             claims=("v_th",),
             rate_trace=True,
             initial={"v_th": model.adaptable()["v_th"], "r": self.target_rate},

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from brian2 import Hz, ms, second
 
-from models.circuit import Contribution, SynapseTerms
+from models.circuit import RATE_DT, Contribution, SynapseTerms
 from models.parameters import param
 
 from .mechanism import Mechanism
@@ -24,24 +24,28 @@ class SynapticScaling(Mechanism):
     """Multiplicative scaling of every excitatory synapse onto a neuron.
 
     .. math::
-        \\frac{dw}{dt} = \\frac{w \\, (r_0 - r_{post})}{\\tau_{scaling} \\, r_0}
+        w_{eff} = g \, w, \qquad
+        \frac{dg}{dt} = \frac{g \, (r_0 - r_{post})}{\tau_{scaling} \, r_0}
 
     with ``r_post`` the postsynaptic rate trace (Turrigiano et al. 1998; van Rossum, Bi &
-    Turrigiano 2000). Scaling is slow, so the equation is integrated exactly over steps of
-    ``scaling_dt`` by a ``run_regularly`` update, ``w *= exp(scaling_dt (r_0 - r) /
-    (tau_scaling r_0))``: one factor per neuron per step, weights stay positive, and the
-    cost does not grow with the simulation time step.
+    Turrigiano 2000). Scaling multiplies all excitatory weights of a neuron by the same
+    factor, so it is kept once per neuron, as the gain ``g`` of weight normalization
+    (``w = g v / ||v||``): a spike transmits ``w_eff = g_scaling_post * w``, and ``w``
+    keeps the relative strengths. Record ``w_eff`` on the synapses to see the scaled
+    weights. ``g`` is slow, so it takes one Euler step per ``rate_dt`` (1 ms), with the
+    rate trace; the relative error per step is about ``(rate_dt |r_0 - r| / (tau_scaling
+    r_0))^2 / 2``.
 
     Parameters
     ----------
     target_rate : Quantity
         Set-point firing rate ``r_0``.
     tau_scaling : Quantity
-        Time constant of scaling (hours in cortex; seconds here to compress time).
+        Time constant of scaling (hours in cortex; seconds here to compress time). At
+        least 100 ms, so that one step cannot flip the factor's sign below a rate of
+        ``100 r_0``.
     tau_r : Quantity
         Time constant of the postsynaptic rate trace.
-    scaling_dt : Quantity
-        Interval between scaling updates.
 
     Examples
     --------
@@ -51,6 +55,8 @@ class SynapticScaling(Mechanism):
     >>> E = c.population("E", CurrentLIF(), 10, [SynapticScaling(target_rate=5 * Hz, tau_scaling=10 * second)])
     >>> inp = c.add(poisson_source(100, 10 * Hz))
     >>> S = c.connect(inp, E, "exc", weight=40 * pA, p=0.5)
+    >>> float(S.w_eff[0] / pA)  # the factor starts at 1
+    40.0
     """
 
     scale: ClassVar[str] = "synapse"
@@ -60,24 +66,20 @@ class SynapticScaling(Mechanism):
     target_rate: object = param(5 * Hz, Hz, "set-point firing rate")
     tau_scaling: object = param(10 * second, ms, "time constant of multiplicative scaling")
     tau_r: object = param(1 * second, ms, "time constant of the rate trace")
-    scaling_dt: object = param(50 * ms, ms, "interval between scaling updates")
 
     def _check(self):
-        if self.scaling_dt > self.tau_scaling:
-            raise ValueError(f"scaling_dt ({self.scaling_dt}) of SynapticScaling must not exceed "
-                             f"tau_scaling ({self.tau_scaling}); the update would overshoot")
+        if self.tau_scaling < 100 * RATE_DT:
+            raise ValueError(f"tau_scaling ({self.tau_scaling}) of SynapticScaling must be at least "
+                             f"{100 * RATE_DT}: the factor takes one Euler step per {RATE_DT}")
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
             raise ValueError(f"SynapticScaling needs a spiking model, not {type(model).__name__}")
-        # the factor depends only on the neuron, so each neuron computes it once per update
-        # and its synapses multiply by it: one exp per neuron, not one per synapse
-        factor = "scaling_factor = exp(scaling_dt * (target_rate - r) / (tau_scaling * target_rate))"
         return Contribution(
-            equations="scaling_factor : 1",
+            equations="g_scaling : 1",
             rate_trace=True,
-            initial={"r": self.target_rate, "scaling_factor": 1.0},
+            initial={"r": self.target_rate, "g_scaling": 1.0},
             namespace=self.namespace(),
-            run_regularly=[(factor, self.scaling_dt)],
-            synapses={"exc": SynapseTerms(run_regularly=[("w *= scaling_factor_post", self.scaling_dt)])},
+            every_rate_dt=("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)",),
+            synapses={"exc": SynapseTerms(weight_factor="g_scaling_post")},
         )

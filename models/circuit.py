@@ -25,7 +25,6 @@ Examples
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,9 +94,9 @@ class SynapseTerms:
     on_pre, on_post : str
         Statements appended to the presynaptic / postsynaptic pathway.
     weight_factor : str
-        Expression multiplying ``w`` when a spike is transmitted (e.g. a shared gain).
-    run_regularly : list of (code, dt)
-        Slow updates run on the synapses every ``dt`` (e.g. synaptic scaling).
+        Expression multiplying ``w`` when a spike is transmitted: a gain of the
+        postsynaptic neuron (``g_scaling_post``) or of the whole population. Every synapse
+        has ``w_eff``, ``w`` times all its factors: the weight a spike transmits.
     namespace : dict
         Constants the statements refer to.
     pre_traces : tuple of SpikeTrace
@@ -111,7 +110,6 @@ class SynapseTerms:
     on_pre: str = ""
     on_post: str = ""
     weight_factor: str = ""
-    run_regularly: list = field(default_factory=list)
     namespace: dict = field(default_factory=dict)
     pre_traces: tuple = ()
 
@@ -140,10 +138,10 @@ class Contribution:
         Constants the equations refer to.
     synapses : dict of str to SynapseTerms
         Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
-    run_regularly : list of (code, dt)
-        Slow updates run on the neurons every ``dt``, before the synapses' slow updates of
-        the same step. ``dt`` None means every ``rate_dt``, right after the rate trace's
-        own update (needs ``rate_trace``; ``rate_dt`` is then in the namespace).
+    every_rate_dt : tuple of str
+        Slow updates of the neurons (one Euler step of a slow variable), run every
+        ``rate_dt`` right after the rate trace's own update and in the same code block
+        (needs ``rate_trace``; ``rate_dt`` is then in the namespace).
     """
 
     equations: str = ""
@@ -154,7 +152,7 @@ class Contribution:
     initial: dict = field(default_factory=dict)
     namespace: dict = field(default_factory=dict)
     synapses: dict = field(default_factory=dict)
-    run_regularly: list = field(default_factory=list)
+    every_rate_dt: tuple = ()
 
 
 def _same(a, b) -> bool:
@@ -295,6 +293,9 @@ class Circuit:
             if var not in claimed:
                 lines.append(f"{var} : {_unit_string(value)}")
         needs_trace = any(c.rate_trace for c in contributions)
+        for m, c in zip(mechanisms, contributions):
+            if c.every_rate_dt and not c.rate_trace:
+                raise ValueError(f"{_name(m)} has updates every rate_dt but does not ask for the rate trace")
         if needs_trace:
             if not model.spiking:
                 raise ValueError(f"a rate trace needs a spiking model, not {_name(model)}")
@@ -340,21 +341,13 @@ class Circuit:
                 raise ValueError(f"population {name!r} has no variable {var!r}")
             setattr(group, var, value)
         if needs_trace:
-            # the trace decays first, then the mechanisms' updates every rate_dt read it; one
-            # code block, so one call per rate_dt however many mechanisms read the trace;
-            # order -2: before the other slow updates of the step, which may read r too
-            every_rate_dt = [code for c in contributions for code, every in c.run_regularly if every is None]
-            self._extra.append(group.run_regularly("\n".join(["r *= exp(-rate_dt / tau_r)"] + every_rate_dt),
-                                                   clock=self._clock(namespace["rate_dt"]), order=-2,
+            # the trace decays first, then the mechanisms' slow updates read it: one code
+            # block on one shared clock, so one call per rate_dt however many mechanisms read
+            # the trace (on the runtime targets every extra clock and code object costs
+            # Python work at every step); order -2: before the other slow updates of the step
+            code = "\n".join(["r *= exp(-rate_dt / tau_r)"] + [u for c in contributions for u in c.every_rate_dt])
+            self._extra.append(group.run_regularly(code, clock=self._clock(namespace["rate_dt"]), order=-2,
                                                    name=f"{group.name}_rate_trace_regularly"))
-        for m, c in zip(mechanisms, contributions):
-            for code, every in c.run_regularly:
-                if every is None:
-                    continue
-                # order -1: a neuron's slow update runs before the slow updates of the synapses
-                # onto it in the same time step, so they can read what it just computed
-                self._extra.append(group.run_regularly(code, clock=self._clock(every), order=-1,
-                                                       name=f"{group.name}_{_snake(m)}_regularly"))
 
         pop = _Population(group, model, mechanisms, contributions, namespace, spike_traces)
         self._populations[name] = pop
@@ -406,10 +399,13 @@ class Circuit:
 
         terms = [(m, c.synapses[role]) for m, c in zip(pop.mechanisms, pop.contributions) if role in c.synapses]
         factors = [t.weight_factor for _, t in terms if t.weight_factor]
-        transmit = f"{var}_post += w" + "".join(f" * {f}" for f in factors)
+        # w_eff, the transmitted weight, is a subexpression: the factors cost one multiply
+        # per transmitted spike, and no update of the weights themselves
+        unit_text = _unit_string(unit)
+        effective = f"w_eff = w{''.join(f' * {f}' for f in factors)} : {unit_text}"
         trace_model, trace_pre, trace_ns = self._presynaptic_traces(source, [t for _, t in terms])
-        model = "\n".join([f"w : {_unit_string(unit)}"] + trace_model + [t.model for _, t in terms if t.model])
-        on_pre = "\n".join([transmit] + trace_pre + [t.on_pre for _, t in terms if t.on_pre])
+        model = "\n".join([f"w : {unit_text}", effective] + trace_model + [t.model for _, t in terms if t.model])
+        on_pre = "\n".join([f"{var}_post += w_eff"] + trace_pre + [t.on_pre for _, t in terms if t.on_pre])
         on_post = "\n".join(t.on_post for _, t in terms if t.on_post) or None
         namespace = merge_namespaces([(f"population {target.name}", pop.namespace)]
                                      + [(_name(m), t.namespace) for m, t in terms]
@@ -420,10 +416,6 @@ class Circuit:
         kw = {k: v for k, v in dict(p=p, i=i, j=j, condition=condition).items() if v is not None}
         syn.connect(**kw) if kw else syn.connect()
         syn.w = weight
-        for m, t in terms:
-            for code, every in t.run_regularly:
-                self._extra.append(syn.run_regularly(code, clock=self._clock(every),
-                                                     name=f"{syn_name}_{_snake(m)}_regularly"))
         pop.roles_connected.add(role)
         self._objects.append(syn)
         return syn
@@ -480,8 +472,4 @@ def _unit_string(value) -> str:
 
         return repr(get_unit(get_dimensions(value)))
     return "1"
-
-
-def _snake(obj) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", _name(obj)).lower()
 

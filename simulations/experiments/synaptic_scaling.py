@@ -37,8 +37,8 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
                      phase=10 * second, w_min=20 * pA, w_max=80 * pA, seed=0, backend="numpy") -> dict:
     """One run through the phases ``input_rates`` (each ``phase`` long) with scaling on.
 
-    Returns per-neuron rates in the last quarter of each phase, the weights (synapse x
-    sample) sampled every 0.25 s, and the synapse-to-neuron index.
+    Returns per-neuron rates in the last quarter of each phase, the transmitted weights
+    ``w_eff`` (synapse x sample) sampled every 0.25 s, and the synapse-to-neuron index.
     """
     rates = np.array([float(r / Hz) for r in input_rates])
     schedule = TimedArray(rates * Hz, dt=phase, name="input_rate")
@@ -49,15 +49,17 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
                          [SynapticScaling(target_rate=target_rate, tau_scaling=tau_scaling, tau_r=tau_r)])
         inp = c.add(poisson_source(n_inputs, "input_rate(t)", name="scaling_input",
                                    namespace={"input_rate": schedule}))
-        # connectivity and initial weights drawn here, so the synapse count is known before
-        # the run (cpp_standalone needs explicit indices to record synaptic variables)
+        # connectivity and weights drawn here: the synapse-to-neuron index maps each
+        # neuron's scaling factor onto its synapses
         rng = np.random.default_rng(seed)
         pre, post = np.nonzero(rng.random((n_inputs, n_neurons)) < p_connect)
         S = c.connect(inp, E, "exc", weight=rng.uniform(float(w_min / pA), float(w_max / pA), pre.size) * pA,
                       i=pre, j=post)
         spikes = SpikeMonitor(E, name="scaling_spikes")
-        weights = StateMonitor(S, "w", record=np.arange(pre.size), dt=0.25 * second, name="scaling_weights")
-        net = Network(c.network(), spikes, weights)
+        # a spike transmits w_eff = g_scaling_post * w, and w does not change: the factor of
+        # each neuron is recorded, and gives every transmitted weight
+        factors = StateMonitor(E, "g_scaling", record=True, dt=0.25 * second, name="scaling_factors")
+        net = Network(c.network(), spikes, factors)
         net.run(len(rates) * phase, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         T = float(phase / second)
@@ -65,9 +67,9 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
         phase_rates = np.array([
             np.bincount(i[(t >= (k + 1) * T - window) & (t < (k + 1) * T)], minlength=n_neurons) / window
             for k in range(len(rates))])
-        return {"phase_rates": phase_rates, "input_rates_hz": rates, "w_t": np.asarray(weights.t / second),
-                "w_pA": np.asarray(weights.w / pA), "post": post, "spike_t": t, "spike_i": i,
-                "phase_s": T}
+        w_eff = np.asarray(S.w / pA)[:, None] * np.asarray(factors.g_scaling)[post]
+        return {"phase_rates": phase_rates, "input_rates_hz": rates, "w_t": np.asarray(factors.t / second),
+                "w_pA": w_eff, "post": post, "spike_t": t, "spike_i": i, "phase_s": T}
 
 
 def _weights_at(sim, time_s):

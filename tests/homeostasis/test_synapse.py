@@ -29,3 +29,30 @@ def test_scaling_up_after_block_down_after_boost_rate_back_near_target():
     for j in np.unique(post)[:5]:
         ratio = w[2][post == j] / w[1][post == j]
         assert np.ptp(ratio) < 1e-6 * ratio.mean()
+
+
+def test_scaling_factor_integrates_the_rate_error_and_scales_the_transmitted_weight():
+    """g follows dg/dt = g (r0 - r) / (tau r0) for the rate trace r it saw; w_eff = g w."""
+    from brian2 import Network, StateMonitor, nA, pA
+
+    from homeostasis import SynapticScaling
+    from models import Circuit, CurrentLIF, poisson_source
+
+    r0, tau = 5 * Hz, 1 * second
+    c = Circuit("scaling_factor")
+    # constant drives from silent to fast, so the factor grows in some neurons and shrinks in others
+    E = c.population("E", CurrentLIF(), 5, [SynapticScaling(target_rate=r0, tau_scaling=tau, tau_r=200 * ms)],
+                     I_ext=np.array([0.15, 0.21, 0.23, 0.26, 0.35]) * nA)
+    src = c.add(poisson_source(4, 1 * Hz, name="scaling_factor_src"))
+    S = c.connect(src, E, "exc", weight=np.arange(1, 21) * pA, i=np.repeat(np.arange(4), 5), j=np.tile(np.arange(5), 4))
+    rate = StateMonitor(E, "r", record=True, name="scaling_factor_r")
+    Network(c.network(), rate).run(2 * second)
+
+    g = np.asarray(E.g_scaling[:])
+    # the exact solution for the recorded trace: log g = integral of (r0 - r) / (tau r0)
+    log_g = np.sum((float(r0 / Hz) - rate.r / Hz) * float(0.1 * ms / second), axis=1) / float(tau / second) / 5.0
+    assert np.min(log_g) < -0.5 and np.max(log_g) > 0.3, log_g  # both directions, by a lot
+    np.testing.assert_allclose(np.log(g), log_g, rtol=0.01, atol=2e-3)
+    # the weights keep their values; a spike transmits w times its neuron's factor
+    np.testing.assert_allclose(S.w[:] / pA, np.arange(1, 21))
+    np.testing.assert_allclose(S.w_eff[:] / pA, np.arange(1, 21) * g[np.tile(np.arange(5), 4)], rtol=1e-12)
