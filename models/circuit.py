@@ -95,8 +95,8 @@ class SynapseTerms:
         Statements appended to the presynaptic / postsynaptic pathway.
     weight_factor : str
         Expression multiplying ``w`` when a spike is transmitted: a gain of the
-        postsynaptic neuron (``g_scaling_post``) or of the whole population. Every synapse
-        has ``w_eff``, ``w`` times all its factors: the weight a spike transmits.
+        postsynaptic neuron (``g_scaling_post``) or of the whole population. Synapses with
+        factors have ``w_eff``, ``w`` times all of them: the weight a spike transmits.
     namespace : dict
         Constants the statements refer to.
     pre_traces : tuple of SpikeTrace
@@ -400,12 +400,14 @@ class Circuit:
         terms = [(m, c.synapses[role]) for m, c in zip(pop.mechanisms, pop.contributions) if role in c.synapses]
         factors = [t.weight_factor for _, t in terms if t.weight_factor]
         # w_eff, the transmitted weight, is a subexpression: the factors cost one multiply
-        # per transmitted spike, and no update of the weights themselves
+        # per transmitted spike, and no update of the weights themselves. Without factors
+        # there is no w_eff (Brian2's cython target cannot compile a bare alias of w)
         unit_text = _unit_string(unit)
-        effective = f"w_eff = w{''.join(f' * {f}' for f in factors)} : {unit_text}"
+        lines = [f"w : {unit_text}"] + ([f"w_eff = w * {' * '.join(factors)} : {unit_text}"] if factors else [])
         trace_model, trace_pre, trace_ns = self._presynaptic_traces(source, [t for _, t in terms])
-        model = "\n".join([f"w : {unit_text}", effective] + trace_model + [t.model for _, t in terms if t.model])
-        on_pre = "\n".join([f"{var}_post += w_eff"] + trace_pre + [t.on_pre for _, t in terms if t.on_pre])
+        model = "\n".join(lines + trace_model + [t.model for _, t in terms if t.model])
+        transmit = f"{var}_post += {'w_eff' if factors else 'w'}"
+        on_pre = "\n".join([transmit] + trace_pre + [t.on_pre for _, t in terms if t.on_pre])
         on_post = "\n".join(t.on_post for _, t in terms if t.on_post) or None
         namespace = merge_namespaces([(f"population {target.name}", pop.namespace)]
                                      + [(_name(m), t.namespace) for m, t in terms]
