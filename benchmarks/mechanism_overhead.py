@@ -6,11 +6,15 @@ both emit the same spikes, so the ratio is the pure cost of the extra equations 
 that homeostasis quietens would be faster for the wrong reason); the learning-on timing is
 printed beside it.
 
-The machines are shared and their speed drifts over seconds, so every variant is built
-first and the variants then run in turn, round after round; each one's time is its fastest
-round (noise only ever adds time), and a ratio compares runs made minutes apart at most.
+The machines are shared and their speed drifts over seconds (by 40 % and more when a
+neighbour loads the memory bus), so every variant is built first and the variants then run in
+turn, round after round. Two estimates of the ratio are printed: the fastest round of each
+(noise only ever adds time) and the median over rounds of the ratio of the two runs made
+one after the other in a round (a slow period tends to slow both). When they disagree, the
+machine was noisy during the run.
 """
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -49,7 +53,7 @@ def _build(kind, n_e, n_i, p):
 
 
 def time_cython(kinds, n_e, n_i, p, duration, rounds):
-    """Fastest wall seconds per kind over ``rounds`` interleaved runs, and first-run spike counts."""
+    """Wall seconds per kind in each of ``rounds`` interleaved rounds, and first-run spike counts."""
     times, spikes = {k: [] for k in kinds}, {}
     with simulation("cython", seed=1):
         built = {k: _build(k, n_e, n_i, p) for k in kinds}
@@ -63,7 +67,7 @@ def time_cython(kinds, n_e, n_i, p, duration, rounds):
                 times[k].append(time.perf_counter() - start)
                 if r == 0:
                     spikes[k] = int(mon.num_spikes) - before
-    return {k: min(v) for k, v in times.items()}, spikes
+    return times, spikes
 
 
 def _run_binary(directory: Path) -> float:
@@ -87,22 +91,24 @@ def time_standalone(kinds, n_e, n_i, p, duration, rounds):
                 times[k].append(_run_binary(root / k))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return {k: min(v) for k, v in times.items()}, spikes
+    return times, spikes
 
 
 def run(small=False):
     n_e, n_i, p = (2000, 500, 0.04) if small else (8000, 2000, 0.02)
     duration, rounds = 1 * second, (3 if small else 7)
     kinds = KINDS[:3] if small else KINDS
-    print(f"E/I network {n_e}+{n_i}, p={p}, {duration} of biological time, fastest of {rounds} interleaved runs; "
+    print(f"E/I network {n_e}+{n_i}, p={p}, {duration} of biological time, {rounds} interleaved rounds; "
           "mechanisms on E: SynapticScaling, AdaptiveThreshold, InhibitorySTDP")
-    print(f"{'target':15s} {'none (s)':>9s} {'zero-rate (s)':>14s} {'ratio':>6s} {'same spikes':>12s} "
-          f"{'learning (s)':>13s} {'sim s / wall s':>15s}")
+    print(f"{'target':15s} {'none (s)':>9s} {'zero-rate (s)':>14s} {'ratio':>6s} {'paired':>7s} "
+          f"{'same spikes':>12s} {'learning (s)':>13s} {'sim s / wall s':>15s}")
     for backend, timer in (("cython", time_cython), ("cpp_standalone", time_standalone)):
-        t, spikes = timer(kinds, n_e, n_i, p, duration, rounds)
+        times, spikes = timer(kinds, n_e, n_i, p, duration, rounds)
+        t = {k: min(v) for k, v in times.items()}
+        paired = {k: statistics.median(a / b for a, b in zip(times[k], times["none"])) for k in kinds}
         print(f"{backend:15s} {t['none']:9.2f} {t['frozen']:14.2f} {t['frozen'] / t['none']:6.2f} "
-              f"{str(spikes['none'] == spikes['frozen']):>12s} {t['learning']:13.2f} "
+              f"{paired['frozen']:7.2f} {str(spikes['none'] == spikes['frozen']):>12s} {t['learning']:13.2f} "
               f"{float(duration / second) / t['frozen']:15.2f}", flush=True)
         if not small:
-            print(f"{'':15s} each alone (zero rate) / none: "
-                  + ", ".join(f"{k} {t[k] / t['none']:.2f}" for k in KINDS[3:]), flush=True)
+            print(f"{'':15s} each alone (zero rate) / none, fastest and paired: "
+                  + ", ".join(f"{k} {t[k] / t['none']:.2f} {paired[k]:.2f}" for k in KINDS[3:]), flush=True)
