@@ -24,17 +24,18 @@ class SynapticScaling(Mechanism):
     """Multiplicative scaling of every excitatory synapse onto a neuron.
 
     .. math::
-        w_{eff} = g \, w, \qquad
-        \frac{dg}{dt} = \frac{g \, (r_0 - r_{post})}{\tau_{scaling} \, r_0}
+        w_{eff} = g \\, w, \\qquad
+        \\frac{dg}{dt} = \\frac{g \\, (r_0 - r_{post})}{\\tau_{scaling} \\, r_0}
 
     with ``r_post`` the postsynaptic rate trace (Turrigiano et al. 1998; van Rossum, Bi &
     Turrigiano 2000). Scaling multiplies all excitatory weights of a neuron by the same
     factor, so it is kept once per neuron, as the gain ``g`` of weight normalization
     (``w = g v / ||v||``): a spike transmits ``w_eff = g_scaling_post * w``, and ``w``
-    keeps the relative strengths. Record ``w_eff`` on the synapses to see the scaled
-    weights. ``g`` is slow, so it takes one Euler step per ``rate_dt`` (1 ms), with the
-    rate trace; the relative error per step is about ``(rate_dt |r_0 - r| / (tau_scaling
-    r_0))^2 / 2``.
+    keeps the relative strengths. Read ``w_eff`` of the synapses for the scaled weights
+    (to follow them in time, record ``g_scaling`` of the neurons: Brian2 cannot monitor a
+    synaptic expression of postsynaptic variables). ``g`` is slow, so it takes one Euler
+    step per ``rate_dt`` (1 ms), with the rate trace; the relative error per step is about
+    ``(rate_dt |r_0 - r| / (tau_scaling r_0))^2 / 2``.
 
     Parameters
     ----------
