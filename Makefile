@@ -31,8 +31,10 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Runs every script in examples/ (the gallery), then fails if any page loads from the network.
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/python docs/_check_offline.py docs/_build/html
 
 clean:
 	rm -rf $(VENV) results docs/_build
