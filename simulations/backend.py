@@ -1,10 +1,15 @@
-"""Choose the Brian2 code-generation target for a block of simulation code.
+"""Choose the Brian2 code-generation target for a block of simulation code, and run it.
 
-Every simulation in :mod:`simulations.experiments` calls ``net.run`` once inside
-:func:`simulation`, so the same function runs on the numpy and cython runtime targets and on
-cpp_standalone (which compiles and runs the whole project at ``run`` and allows one run per
-build). Phases such as "block the drive, then boost it" are schedules in TimedArrays rather
-than successive runs for that reason.
+Every simulation in :mod:`simulations.experiments` runs its network once with
+:func:`run_network` inside :func:`simulation`, so the same function runs on the numpy and
+cython runtime targets and on cpp_standalone (which compiles and runs the whole project at
+``run`` and allows one run per build). Phases such as "block the drive, then boost it" are
+schedules in TimedArrays rather than successive runs for that reason.
+
+:func:`run_network` is the only way experiments run a network: it shows Brian2's progress
+report and refuses a run that ended before its requested duration (a Ctrl+C, ``stop()``, a
+standalone binary that stopped early), because the analysis of a truncated run looks like
+a result and is not one.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["BACKENDS", "simulation", "check_backend"]
+__all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "SimulationInterrupted"]
 
 BACKENDS = ("numpy", "cython", "cpp_standalone")
 
@@ -90,3 +95,94 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
             if temporary:  # results were read inside the block; the project is of no further use
                 shutil.rmtree(temporary, ignore_errors=True)
         brian2.prefs.codegen.target = previous_target
+
+
+class SimulationInterrupted(RuntimeError):
+    """A Brian2 run ended before the time it was asked to simulate."""
+
+
+#: Real time between two lines of Brian2's progress report.
+REPORT_PERIOD_S = 10.0
+
+
+def run_network(net, duration, progress: bool = True, **run_kwargs):
+    """Run ``net`` for ``duration`` and check that the whole duration was simulated.
+
+    Brian2 ends a run early and returns normally when it is asked to stop: its own Ctrl+C
+    handler ("Simulation stop requested"), ``stop()`` or ``Network.stop()``, a standalone
+    binary that stops on SIGINT. The analysis of such a run would produce plausible but
+    false numbers, so a short run is an error here. During the run Brian2's graceful stop
+    on Ctrl+C is switched off (``prefs.core.stop_on_keyboard_interrupt``; in cpp_standalone
+    this is compiled into the binary), so one Ctrl+C raises ``KeyboardInterrupt`` at once.
+
+    Parameters
+    ----------
+    net : brian2.Network
+        The network to run (one run per build on cpp_standalone).
+    duration : Quantity
+        Simulated time, in units of time.
+    progress : bool, default True
+        Print Brian2's progress report on standard error: a line when the run starts, one
+        every ``REPORT_PERIOD_S`` seconds of real time, one at the end. Brian2 supports
+        the report on every target, cpp_standalone included.
+    **run_kwargs
+        Passed to ``Network.run`` (``namespace``, ``profile``, ...).
+
+    Raises
+    ------
+    SimulationInterrupted
+        If a clock of the network stopped more than half a time step before
+        ``t_start + duration`` (on cpp_standalone, the clocks are read back from the
+        binary's results, not from the times Brian2 assumes before building).
+    KeyboardInterrupt
+        On Ctrl+C (SIGINT) during the run.
+
+    Examples
+    --------
+    >>> from brian2 import NeuronGroup, Network, ms
+    >>> with simulation("numpy"):
+    ...     net = Network(NeuronGroup(1, "dv/dt = -v / (10*ms) : 1"))
+    ...     run_network(net, 5 * ms, progress=False)
+    >>> run_network(net, 5 * ms, progress=False, report="text")
+    Traceback (most recent call last):
+    ...
+    TypeError: run_network sets the report itself (progress=True or False), not report='text'
+    """
+    import brian2
+    from brian2 import second
+    from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+
+    for key in ("report", "report_period"):
+        if key in run_kwargs:
+            raise TypeError(f"run_network sets the report itself (progress=True or False), not {key}={run_kwargs[key]!r}")
+    fail_for_dimension_mismatch(duration, second, "duration of run_network must be a time")
+    if not float(duration) > 0:
+        raise ValueError(f"duration of run_network must be positive, got {duration}")
+    t_end = float(net.t_ + float(duration))
+    run_kwargs.setdefault("level", 0)
+    run_kwargs["level"] += 1
+    # 'stderr' rather than a Python callable: the standalone device only takes a string
+    report = dict(report="stderr", report_period=REPORT_PERIOD_S * second) if progress else {}
+    prefs = brian2.prefs.core
+    graceful = prefs.stop_on_keyboard_interrupt
+    prefs.stop_on_keyboard_interrupt = False
+    try:
+        net.run(duration, **report, **run_kwargs)
+    finally:
+        prefs.stop_on_keyboard_interrupt = graceful
+    # every clock must have reached the end; after a standalone build the clocks' times are
+    # read from the results, whereas net.t was set to the requested end before the build
+    short = [(clock.name, _value(clock, "t")) for clock in net._clocks
+             if _value(clock, "t") < t_end - 0.5 * _value(clock, "dt")]
+    if short:
+        name, reached = min(short, key=lambda item: item[1])
+        raise SimulationInterrupted(
+            f"the simulation of network {net.name!r} stopped at t = {reached:.4g} s of {t_end:.4g} s "
+            f"(clock {name!r}); a truncated run is not a result")
+
+
+def _value(clock, name: str) -> float:
+    """A clock's ``t`` or ``dt`` in seconds, as the device holds it (from disk in standalone)."""
+    import numpy as np
+
+    return float(np.asarray(clock.variables[name].get_value()).ravel()[0])
