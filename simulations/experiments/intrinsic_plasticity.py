@@ -11,18 +11,20 @@ import numpy as np
 from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, second
 
 from homeostasis import AdaptiveThreshold, IntrinsicPlasticity
+from homeostasis.analysis import (coefficient_of_variation, gamma_shape, kl_to_exponential, ks_to_exponential,
+                                  window_rates)
 from models import Circuit, CurrentLIF, RateNeuron, gaussian_drive
 
-from ..backend import simulation
+from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
-__all__ = ["simulate_rate_ip", "simulate_spiking_ip", "kl_to_exponential"]
+__all__ = ["simulate_rate_ip", "simulate_spiking_ip"]
 
 
 def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=100 * second,
                      measure=20 * second, input_mean=0.0, input_sd=1.0, dt=1 * ms, seed=0,
-                     backend="numpy") -> dict:
+                     backend="numpy", progress=False) -> dict:
     """Sigmoid units with Triesch's rule driven by i.i.d. Gaussian input, one sample per ``dt``.
 
     Returns the output samples of the last ``measure`` (every 10th step, shape (time,
@@ -39,7 +41,7 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
                          namespace={"stim": stim})
         mon = StateMonitor(U, ["y", "a", "b"], record=True, dt=10 * dt, name="rate_ip_mon")
         net = Network(c.network(), mon)
-        net.run(duration, namespace={})
+        run_network(net, duration, progress=progress, namespace={})
         t = np.asarray(mon.t / second)
         keep = t >= float((duration - measure) / second)
         return {"y": np.asarray(mon.y).T[keep], "t": t, "input_sample": stim.values[:20000].ravel(), "a_trace": np.asarray(mon.a).T,
@@ -48,46 +50,30 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
 
 def simulate_spiking_ip(with_ip=True, target_rate=5 * Hz, eta_threshold=1 * mV, tau_r=500 * ms,
                         n_neurons=50, drive_min=0.25 * nA, drive_max=2.5 * nA, duration=20 * second,
-                        measure=5 * second, seed=0, backend="numpy") -> dict:
+                        measure=5 * second, seed=0, backend="numpy", progress=False, v_th=None) -> dict:
     """LIF neurons with constant drives evenly spanning ``[drive_min, drive_max]``.
 
-    Returns each neuron's rate over the last ``measure`` and the drives.
+    Returns each neuron's rate over the last ``measure`` (counted from its spikes), the
+    drives and the final thresholds. ``v_th`` sets the initial thresholds (with
+    ``eta_threshold=0 * mV``, thresholds learned in an earlier run held fixed).
     """
     drive = np.linspace(float(drive_min / nA), float(drive_max / nA), n_neurons) * nA
     mechanisms = [AdaptiveThreshold(target_rate=target_rate, eta_threshold=eta_threshold, tau_r=tau_r)] if with_ip else []
+    if v_th is not None and not with_ip:
+        raise ValueError("v_th needs with_ip=True: without the mechanism the threshold is the model's constant")
     name = "ip_on" if with_ip else "ip_off"
     with simulation(backend, seed=seed, project=name):
         c = Circuit(name)
-        E = c.population("E", CurrentLIF(), n_neurons, mechanisms, I_ext=drive)
+        initial = {} if v_th is None else {"v_th": v_th}
+        E = c.population("E", CurrentLIF(), n_neurons, mechanisms, I_ext=drive, **initial)
         spikes = SpikeMonitor(E, name=f"{c.name}_spikes")
         net = Network(c.network(), spikes)
-        net.run(duration, namespace={})
+        run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
-        late = t >= float((duration - measure) / second)
-        rates = np.bincount(i[late], minlength=n_neurons) / float(measure / second)
+        stop = float(duration / second)
+        rates = window_rates(t, i, n_neurons, stop - float(measure / second), stop)
         return {"rates": rates, "drive_nA": np.asarray(drive / nA), "spike_t": t, "spike_i": i,
                 "v_th_mV": np.asarray(E.v_th / mV)}
-
-
-def kl_to_exponential(y, mean, bins=50) -> float:
-    """KL divergence (nats) of the histogram of ``y`` from an exponential of ``mean`` on [0, 1].
-
-    The exponential is truncated to the sigmoid's range and renormalized, so a perfect
-    match gives 0.
-    """
-    y = np.asarray(y, dtype=float).ravel()
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    p, _ = np.histogram(y, edges)
-    p = p / p.sum()
-    cdf = 1 - np.exp(-edges / mean)
-    q = np.diff(cdf) / cdf[-1]
-    nz = p > 0
-    return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
-
-
-def _cv(x) -> float:
-    x = np.asarray(x, dtype=float)
-    return float(x.std() / x.mean()) if x.mean() > 0 else float("inf")
 
 
 @experiment(
@@ -107,28 +93,35 @@ def _cv(x) -> float:
 )
 def intrinsic_plasticity(p, ctx) -> Result:
     rate = simulate_rate_ip(p.target_mean, p.tau_ip, p.n_units, p.rate_duration,
-                            measure=min(20 * second, p.rate_duration / 3), seed=ctx.seed, backend=ctx.backend)
+                            measure=min(20 * second, p.rate_duration / 3), seed=ctx.seed, backend=ctx.backend,
+                            progress=ctx.progress)
     y = rate["y"]
     unit_means = y.mean(axis=0)
-    unit_cvs = y.std(axis=0) / unit_means
+    unit_shapes = np.array([gamma_shape(y[:, u]) for u in range(y.shape[1])])
     spiking = {}
     for with_ip in (False, True):
         spiking[with_ip] = simulate_spiking_ip(with_ip, p.target_rate, p.eta_threshold, p.tau_r, p.n_neurons,
                                                duration=p.spiking_duration, measure=p.spiking_duration / 4,
-                                               seed=ctx.seed, backend=ctx.backend)
+                                               seed=ctx.seed, backend=ctx.backend, progress=ctx.progress)
     on, off = spiking[True]["rates"], spiking[False]["rates"]
     metrics = {
         "target_mean": float(p.target_mean),
         "output_mean": float(unit_means.mean()),
-        "output_cv": float(unit_cvs.mean()),
+        "output_cv": float(coefficient_of_variation(y, axis=0).mean()),
         "kl_to_exponential": kl_to_exponential(y, float(p.target_mean)),
+        # the shape apart from the mean: 1 for an exponential, 1.2 for gamma(1.2), ~1.35 half-normal
+        "output_gamma_shape": float(unit_shapes.mean()),
+        "output_gamma_shape_min": float(unit_shapes.min()),
+        "output_gamma_shape_max": float(unit_shapes.max()),
+        "ks_to_exponential": float(np.mean([ks_to_exponential(y[:, u], float(p.target_mean), upper=1.0)
+                                            for u in range(y.shape[1])])),
         "final_gain_mean": float(rate["a"].mean()),
         "final_bias_mean": float(rate["b"].mean()),
         "target_rate_hz": float(p.target_rate / Hz),
         "spiking_rate_mean_hz": float(on.mean()),
         "spiking_rate_mean_without_ip_hz": float(off.mean()),
-        "spiking_rate_cv_with_ip": _cv(on),
-        "spiking_rate_cv_without_ip": _cv(off),
+        "spiking_rate_cv_with_ip": coefficient_of_variation(on),
+        "spiking_rate_cv_without_ip": coefficient_of_variation(off),
     }
 
     fig, ax = figure(4, width=11, title="Intrinsic plasticity: each neuron holds its own activity at a set point")

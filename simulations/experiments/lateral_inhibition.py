@@ -13,7 +13,7 @@ from brian2 import Hz, Network, SpikeMonitor, StateMonitor, ms, nA, second
 from homeostasis import DivisiveNormalization, InhibitoryPool
 from models import Circuit, CurrentLIF, RateNeuron
 
-from ..backend import simulation
+from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
@@ -36,13 +36,13 @@ def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.
                          [DivisiveNormalization(gamma=gamma, sigma=sigma, exponent=exponent)],
                          I=input_gain * pattern)
         net = c.network()
-        net.run(100 * ms, namespace={})
+        run_network(net, 100 * ms, progress=False, namespace={})  # a fraction of a second
         return (np.asarray(L.y_norm), np.asarray(L.y)) if return_raw else np.asarray(L.y_norm)
 
 
 def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 * ms, n_neurons=100,
                   duration=5 * second, measure=2 * second, drive_min=0.1 * nA, drive_max=0.4 * nA,
-                  seed=0, backend="numpy") -> dict:
+                  seed=0, backend="numpy", progress=False) -> dict:
     """A spiking layer with heterogeneous drives times ``input_strength`` and an inhibitory pool.
 
     Returns the time-averaged active fraction seen by the mechanism over the last
@@ -61,7 +61,7 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 *
         ctrl = net["pool_L_pool_gain"]
         gain = StateMonitor(ctrl, ["A", "log_g"], record=0, dt=10 * ms, name="pool_gain_mon")
         net.add(spikes, gain)
-        net.run(duration, namespace={})
+        run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         start = float((duration - measure) / second)
         rates = np.bincount(i[t >= start], minlength=n_neurons) / float(measure / second)
@@ -92,7 +92,8 @@ def lateral_inhibition(p, ctx) -> Result:
     high = simulate_divisive(pattern, p.input_gain, p.sigma, p.exponent, seed=ctx.seed, backend=ctx.backend)
     strengths = (1.0, 2.0, 4.0)
     pools = [simulate_pool(s, p.target_active_fraction, p.tau_gain, p.n_neurons, p.duration,
-                           measure=p.duration / 3, seed=ctx.seed, backend=ctx.backend) for s in strengths]
+                           measure=p.duration / 3, seed=ctx.seed, backend=ctx.backend, progress=ctx.progress)
+             for s in strengths]
     target = float(p.target_active_fraction)
     fractions = np.array([r["active_fraction"] for r in pools])
     metrics = {

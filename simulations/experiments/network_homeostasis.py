@@ -14,7 +14,7 @@ from brian2 import Hz, SpikeMonitor, StateMonitor, TimedArray, ms, nS, pA, secon
 from homeostasis import GlobalHomeostasis, InhibitorySTDP
 from models import ei_network
 
-from ..backend import simulation
+from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
@@ -23,7 +23,7 @@ __all__ = ["simulate_network"]
 
 def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS, tau_global=2 * second,
                      n_e=400, n_i=100, p=0.1, w_ie=1 * nS, learn=10 * second, perturb=10 * second,
-                     drive=200 * pA, drive_factor=2.0, seed=0, backend="numpy") -> dict:
+                     drive=200 * pA, drive_factor=2.0, seed=0, backend="numpy", progress=False) -> dict:
     """Run ``learn`` at drive ``drive``, then ``perturb`` with the E drive times ``drive_factor``.
 
     ``mechanism`` is ``"istdp"`` (Vogels rule), ``"global"`` (shared gain) or ``"none"``.
@@ -39,7 +39,7 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
     schedule = TimedArray(np.array([1.0, float(drive_factor)]), dt=learn, name="drive_scale")
     name = f"net_{mechanism}"
     with simulation(backend, seed=seed, project=name):
-        net = ei_network(n_e, n_i, p=p, w_ie=w_ie, I_ext=drive, mechanisms_e=mechanisms[mechanism],
+        net = ei_network(n_e, n_i, p=p, w_ie=w_ie, I_ext=drive, components_e=mechanisms[mechanism],
                          name=name, namespace={"drive_scale": schedule, "I_drive": drive})
         # the perturbation is a step of the external drive, in generated code (one run)
         # the external drive of the excitatory neurons is raised (raising the inhibitory
@@ -55,7 +55,7 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
             mon = StateMonitor(net.synapses["IE"], "w", record=np.arange(n_rec),
                                dt=250 * ms, name="net_istdp_w")
             net.network.add(mon)
-        net.network.run(learn + perturb, namespace={})
+        run_network(net.network, learn + perturb, progress=progress, namespace={})
         bins = np.arange(0, float((learn + perturb) / second) + 1e-9, 0.25)
         counts, _ = np.histogram(np.asarray(spikes.t / second), bins)
         t_all, i_all = np.asarray(spikes.t / second), np.asarray(spikes.i)
@@ -89,7 +89,8 @@ def _window(sim, start, stop) -> float:
 def network_homeostasis(p, ctx) -> Result:
     target = float(p.target_rate / Hz)
     sims = {m: simulate_network(m, p.target_rate, p.eta, p.tau_global, p.n_e, p.n_i, learn=p.learn,
-                                perturb=p.perturb, drive_factor=p.drive_factor, seed=ctx.seed, backend=ctx.backend)
+                                perturb=p.perturb, drive_factor=p.drive_factor, seed=ctx.seed, backend=ctx.backend,
+                                progress=ctx.progress)
             for m in ("istdp", "global")}
     T = float(p.learn / second)
     end = T + float(p.perturb / second)

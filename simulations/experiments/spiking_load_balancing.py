@@ -14,7 +14,7 @@ from homeostasis import AdaptiveThreshold, GlobalHomeostasis, InhibitoryPool, In
 from homeostasis.analysis import binned_rates, load_balance
 from models import Circuit, CurrentLIF, poisson_source
 
-from ..backend import simulation
+from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
@@ -35,7 +35,7 @@ def _mechanism(name, target_rate):
 
 
 def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100, n_inh=50, duration=8 * second,
-                   measure=2 * second, seed=0, backend="numpy") -> dict:
+                   measure=2 * second, seed=0, backend="numpy", progress=False) -> dict:
     """Binned rates (bins, units) of the last ``measure`` of a heterogeneous spiking layer."""
     if mechanism not in MECHANISMS:
         raise ValueError(f"unknown mechanism {mechanism!r}; choose one of {', '.join(MECHANISMS)}")
@@ -53,7 +53,7 @@ def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100
         c.connect(inh, L, "inh", weight=30 * pA, p=0.3)
         spikes = SpikeMonitor(L, name=f"{name}_spikes")
         net = Network(c.network(), spikes)
-        net.run(duration, namespace={})
+        run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
     stop = float(duration / second)
     return {"rates": binned_rates(t, i, n_neurons, stop - float(measure / second), stop), "strength": strength}
@@ -72,7 +72,7 @@ def spiking_load_balancing(p, ctx) -> Result:
     metrics, rates = {}, {}
     for name in MECHANISMS:
         sim = simulate_layer(name, p.target_rate, p.n_neurons, duration=p.duration, measure=p.duration / 4,
-                             seed=ctx.seed, backend=ctx.backend)
+                             seed=ctx.seed, backend=ctx.backend, progress=ctx.progress)
         lb = load_balance(sim["rates"])
         lb.pop("code_entropy")
         metrics[name] = {**lb, "mean_rate_hz": float(sim["rates"].mean())}

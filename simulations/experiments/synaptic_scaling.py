@@ -12,41 +12,34 @@ import numpy as np
 from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, ms, pA, second
 
 from homeostasis import SynapticScaling
+from homeostasis.analysis import binned_rates, multiplicativity, window_rates
 from models import Circuit, CurrentLIF, poisson_source
 
-from ..backend import simulation
+from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
-__all__ = ["simulate_scaling", "fit_through_origin"]
-
-
-def fit_through_origin(x, y) -> tuple[float, float]:
-    """Slope ``k`` of ``y = k x`` by least squares and its R^2 (about the mean of ``y``)."""
-    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
-    if x.size < 2:
-        raise ValueError("need at least two points to fit a line")
-    k = float(x @ y / (x @ x))
-    ss_res = float(np.sum((y - k * x) ** 2))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    return k, (1.0 - ss_res / ss_tot) if ss_tot > 0 else float("nan")
+__all__ = ["simulate_scaling"]
 
 
 def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms, n_neurons=20,
                      n_inputs=100, p_connect=0.3, input_rates=(10 * Hz, 3 * Hz, 25 * Hz),
-                     phase=10 * second, w_min=20 * pA, w_max=80 * pA, seed=0, backend="numpy") -> dict:
-    """One run through the phases ``input_rates`` (each ``phase`` long) with scaling on.
+                     phase=10 * second, w_min=20 * pA, w_max=80 * pA, seed=0, backend="numpy",
+                     progress=False, with_scaling=True) -> dict:
+    """One run through the phases ``input_rates`` (each ``phase`` long), scaling on or off.
 
-    Returns per-neuron rates in the last quarter of each phase, the transmitted weights
-    ``w_eff`` (synapse x sample) sampled every 0.25 s, and the synapse-to-neuron index.
+    Returns per-neuron rates in the last quarter of each phase (counted from spikes), the
+    transmitted weights ``w_eff`` (synapse x sample) sampled every 0.25 s, and the
+    synapse-to-neuron index. ``with_scaling=False`` is the control: the same circuit and
+    input with fixed weights.
     """
     rates = np.array([float(r / Hz) for r in input_rates])
     schedule = TimedArray(rates * Hz, dt=phase, name="input_rate")
-    name = "scaling"
+    name = "scaling" if with_scaling else "scaling_off"
     with simulation(backend, seed=seed, project=name):
         c = Circuit(name)
-        E = c.population("E", CurrentLIF(), n_neurons,
-                         [SynapticScaling(target_rate=target_rate, tau_scaling=tau_scaling, tau_r=tau_r)])
+        mechanisms = [SynapticScaling(target_rate=target_rate, tau_scaling=tau_scaling, tau_r=tau_r)] if with_scaling else []
+        E = c.population("E", CurrentLIF(), n_neurons, mechanisms)
         inp = c.add(poisson_source(n_inputs, "input_rate(t)", name="scaling_input",
                                    namespace={"input_rate": schedule}))
         # connectivity and weights drawn here: the synapse-to-neuron index maps each
@@ -55,19 +48,21 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
         pre, post = np.nonzero(rng.random((n_inputs, n_neurons)) < p_connect)
         S = c.connect(inp, E, "exc", weight=rng.uniform(float(w_min / pA), float(w_max / pA), pre.size) * pA,
                       i=pre, j=post)
-        spikes = SpikeMonitor(E, name="scaling_spikes")
+        spikes = SpikeMonitor(E, name=f"{name}_spikes")
         # a spike transmits w_eff = g_scaling_post * w, and w does not change: the factor of
-        # each neuron is recorded, and gives every transmitted weight
-        factors = StateMonitor(E, "g_scaling", record=True, dt=0.25 * second, name="scaling_factors")
+        # each neuron is recorded, and gives every transmitted weight (the control has no
+        # factor; its monitor only keeps the sample times)
+        factors = StateMonitor(E, "g_scaling" if with_scaling else "v", record=True, dt=0.25 * second,
+                               name=f"{name}_factors")
         net = Network(c.network(), spikes, factors)
-        net.run(len(rates) * phase, namespace={})
+        run_network(net, len(rates) * phase, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         T = float(phase / second)
         window = T / 4
-        phase_rates = np.array([
-            np.bincount(i[(t >= (k + 1) * T - window) & (t < (k + 1) * T)], minlength=n_neurons) / window
-            for k in range(len(rates))])
-        w_eff = np.asarray(S.w / pA)[:, None] * np.asarray(factors.g_scaling)[post]
+        phase_rates = np.array([window_rates(t, i, n_neurons, (k + 1) * T - window, (k + 1) * T)
+                                for k in range(len(rates))])
+        g = np.asarray(factors.g_scaling) if with_scaling else np.ones((n_neurons, len(factors.t)))
+        w_eff = np.asarray(S.w / pA)[:, None] * g[post]
         return {"phase_rates": phase_rates, "input_rates_hz": rates, "w_t": np.asarray(factors.t / second),
                 "w_pA": w_eff, "post": post, "spike_t": t, "spike_i": i, "phase_s": T}
 
@@ -95,15 +90,17 @@ def _weights_at(sim, time_s):
 def synaptic_scaling(p, ctx) -> Result:
     sim = simulate_scaling(p.target_rate, p.tau_scaling, p.tau_r, p.n_neurons, p.n_inputs,
                            input_rates=(p.baseline_rate, p.block_rate, p.boost_rate), phase=p.phase,
-                           seed=ctx.seed, backend=ctx.backend)
+                           seed=ctx.seed, backend=ctx.backend, progress=ctx.progress)
     T = sim["phase_s"]
     w_before, w_block, w_boost = (_weights_at(sim, T * k) for k in (1, 2, 3))
     # Turrigiano et al. (1998) rank the amplitudes before and after and fit a line through
     # the origin; the per-synapse fit is reported too (it also pools neurons whose factors
     # differ, so it is lower even though each neuron's weights scale exactly).
-    k_block, r2_block = fit_through_origin(np.sort(w_before), np.sort(w_block))
-    k_boost, r2_boost = fit_through_origin(np.sort(w_block), np.sort(w_boost))
-    per_neuron = [fit_through_origin(w_before[sim["post"] == j], w_block[sim["post"] == j])[1]
+    ranked_block = multiplicativity(np.sort(w_before), np.sort(w_block))
+    ranked_boost = multiplicativity(np.sort(w_block), np.sort(w_boost))
+    k_block, r2_block = ranked_block["factor"], ranked_block["r2"]
+    k_boost, r2_boost = ranked_boost["factor"], ranked_boost["r2"]
+    per_neuron = [multiplicativity(w_before[sim["post"] == j], w_block[sim["post"] == j])["r2"]
                   for j in np.unique(sim["post"]) if np.sum(sim["post"] == j) > 2]
     rates = sim["phase_rates"].mean(axis=1)
     target = float(p.target_rate / Hz)
@@ -114,18 +111,17 @@ def synaptic_scaling(p, ctx) -> Result:
         "rate_after_boost_hz": float(rates[2]),
         "scale_factor_block": k_block,
         "scale_factor_boost": k_boost,
-        "scale_factor_boost_vs_baseline": fit_through_origin(w_before, w_boost)[0],
+        "scale_factor_boost_vs_baseline": multiplicativity(w_before, w_boost)["factor"],
         "multiplicative_r2_block": r2_block,
         "multiplicative_r2_boost": r2_boost,
-        "per_synapse_r2_block": fit_through_origin(w_before, w_block)[1],
-        "per_synapse_r2_boost": fit_through_origin(w_block, w_boost)[1],
+        "per_synapse_r2_block": multiplicativity(w_before, w_block)["r2"],
+        "per_synapse_r2_boost": multiplicativity(w_block, w_boost)["r2"],
         "per_neuron_r2_block_min": float(np.min(per_neuron)),
     }
 
     fig, ax = figure(3, title="Synaptic scaling: one multiplicative factor per neuron")
-    t_bins = np.arange(0, 3 * T + 1e-9, 0.5)
-    counts, _ = np.histogram(sim["spike_t"], t_bins)
-    ax[0].plot(t_bins[:-1], counts / 0.5 / p.n_neurons, color=COLORS["with"])
+    population = binned_rates(sim["spike_t"], sim["spike_i"], p.n_neurons, 0.0, 3 * T, width=0.5).mean(axis=1)
+    ax[0].plot(np.arange(population.size) * 0.5, population, color=COLORS["with"])
     ax[0].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
     for k, label in ((1, "block"), (2, "boost")):
         ax[0].axvspan(k * T, (k + 1) * T, color=COLORS[label], alpha=0.12, label=label)
