@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["binned_rates", "unit_usage", "usage_cv", "usage_entropy", "dead_fraction", "code_entropy", "load_balance", "gini",
-           "dispersion", "gain_invariance", "pattern_correlation", "setpoint_distance",
-           "multiplicativity", "linear_probe_accuracy", "relative_deviation"]
+__all__ = ["binned_rates", "window_rates", "coefficient_of_variation", "unit_usage", "usage_cv", "usage_entropy",
+           "dead_fraction", "code_entropy", "load_balance", "gini", "dispersion", "gain_invariance",
+           "pattern_correlation", "setpoint_distance", "multiplicativity", "direction_cosine",
+           "linear_probe_accuracy", "relative_deviation", "kl_to_exponential", "ks_to_exponential", "gamma_shape"]
 
 
 def binned_rates(spike_times, spike_units, n_units: int, start: float, stop: float, width: float = 0.25):
@@ -39,6 +40,44 @@ def binned_rates(spike_times, spike_units, n_units: int, start: float, stop: flo
     edges = np.arange(start, stop + 1e-9, width)
     counts, _, _ = np.histogram2d(t[keep], i[keep], [edges, np.arange(n_units + 1)])
     return counts / width
+
+
+def window_rates(spike_times, spike_units, n_units: int, start: float, stop: float) -> np.ndarray:
+    """Rate (Hz) of each unit over ``[start, stop)`` seconds, counted from its spikes.
+
+    The sensor independent of any mechanism's own rate trace.
+
+    Examples
+    --------
+    >>> window_rates([0.1, 0.2, 0.3, 1.5], [0, 0, 1, 1], 3, 0.0, 1.0).tolist()
+    [2.0, 1.0, 0.0]
+    """
+    t, i = np.asarray(spike_times, float), np.asarray(spike_units, int)
+    if not stop > start:
+        raise ValueError(f"need start < stop, got {start}, {stop}")
+    keep = (t >= start) & (t < stop)
+    return np.bincount(i[keep], minlength=n_units)[:n_units] / (stop - start)
+
+
+def coefficient_of_variation(values, axis=None):
+    """Standard deviation over mean along ``axis``; ``inf`` where the mean is not positive.
+
+    The one definition of CV used everywhere (population standard deviation, ``ddof=0``).
+
+    Examples
+    --------
+    >>> coefficient_of_variation([1.0, 3.0])
+    0.5
+    >>> coefficient_of_variation([[1.0, 2.0], [3.0, 2.0]], axis=0).tolist()
+    [0.5, 0.0]
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        raise ValueError("coefficient_of_variation needs at least one value")
+    mean, std = v.mean(axis=axis), v.std(axis=axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.where(mean > 0, std / np.where(mean > 0, mean, 1.0), np.inf)
+    return float(cv) if np.ndim(cv) == 0 else cv
 
 
 def _matrix(activity) -> np.ndarray:
@@ -61,8 +100,7 @@ def unit_usage(activity) -> np.ndarray:
 
 def usage_cv(activity) -> float:
     """Coefficient of variation across units of their mean activity."""
-    u = unit_usage(activity)
-    return float(u.std() / u.mean()) if u.mean() > 0 else float("inf")
+    return coefficient_of_variation(unit_usage(activity))
 
 
 def usage_entropy(activity) -> float:
@@ -108,9 +146,8 @@ def dispersion(activity) -> dict:
     point, so both should shrink these two numbers.
     """
     a = _matrix(activity)
-    mean, spread = a.mean(axis=0), a.std(axis=0)
-    cv = lambda v: float(v.std() / v.mean()) if v.mean() > 0 else float("inf")  # noqa: E731
-    return {"mean_dispersion": cv(mean), "spread_dispersion": cv(spread)}
+    return {"mean_dispersion": coefficient_of_variation(a.mean(axis=0)),
+            "spread_dispersion": coefficient_of_variation(a.std(axis=0))}
 
 
 def gain_invariance(low, high) -> float:
@@ -155,6 +192,38 @@ def multiplicativity(before, after) -> dict:
     return {"factor": k, "r2": r2}
 
 
+def direction_cosine(before, after, groups=None) -> np.ndarray:
+    """Cosine between each unit's incoming weight vector before and after (1: direction kept).
+
+    ``before`` and ``after`` are either ``(inputs, units)`` matrices (one column per unit,
+    the ANN layout) or flat per-synapse arrays with ``groups`` giving each synapse's
+    postsynaptic unit (the Brian2 layout). Returns one cosine per unit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[1.0, 0.0], [1.0, 2.0]])
+    >>> direction_cosine(w, w * [3.0, 0.5]).round(6).tolist()
+    [1.0, 1.0]
+    >>> direction_cosine([1.0, 0.0, 1.0], [0.0, 1.0, 1.0], groups=[0, 0, 1]).round(6).tolist()
+    [0.0, 1.0]
+    """
+    a, b = np.asarray(before, float), np.asarray(after, float)
+    if a.shape != b.shape:
+        raise ValueError(f"before and after must have the same shape, got {a.shape} and {b.shape}")
+    if groups is not None:
+        g = np.asarray(groups)
+        if g.shape != a.shape or a.ndim != 1:
+            raise ValueError("with groups, before, after and groups must be flat arrays of the same length")
+        return np.array([direction_cosine(a[g == u, None], b[g == u, None])[0] for u in np.unique(g)])
+    if a.ndim != 2:
+        raise ValueError(f"before and after must be (inputs, units) matrices, got shape {a.shape}")
+    norms = np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0)
+    if np.any(norms == 0):
+        raise ValueError("a unit has an all-zero weight vector: its direction is undefined")
+    return np.sum(a * b, axis=0) / norms
+
+
 def relative_deviation(values, target) -> float:
     """Largest ``|value / target - 1|``: how far a held quantity strays from its set point."""
     v = np.asarray(values, float)
@@ -172,3 +241,112 @@ def linear_probe_accuracy(train_features, train_labels, test_features, test_labe
     clf = LogisticRegression(max_iter=300, random_state=seed)
     clf.fit(scaler.transform(train_features), train_labels)
     return float(clf.score(scaler.transform(test_features), test_labels))
+
+
+def _sample(y, name="y") -> np.ndarray:
+    y = np.asarray(y, dtype=float).ravel()
+    if y.size < 2 or not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} must hold at least two finite values")
+    return y
+
+
+def kl_to_exponential(y, mean: float, bins: int = 50, upper: float = 1.0) -> float:
+    """KL divergence (nats) of the histogram of ``y`` from an exponential of ``mean`` on ``[0, upper]``.
+
+    The exponential is truncated to the range of the output (a sigmoid's ``[0, 1]``) and
+    renormalized, so a perfect match gives 0. With 50 bins it is a weak test of shape: a
+    gamma sample of shape 1.2 and the same mean scores only about 0.01; use
+    :func:`gamma_shape` to tell the shape apart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.random.default_rng(0).exponential(0.2, 100_000)
+    >>> kl_to_exponential(y[y < 1], 0.2) < 0.01
+    True
+    """
+    y = _sample(y)
+    if not mean > 0 or not upper > 0:
+        raise ValueError(f"mean and upper must be positive, got {mean}, {upper}")
+    edges = np.linspace(0.0, upper, bins + 1)
+    p, _ = np.histogram(y, edges)
+    if p.sum() == 0:
+        raise ValueError(f"no value of y lies in [0, {upper}]")
+    p = p / p.sum()
+    cdf = 1 - np.exp(-edges / mean)
+    q = np.diff(cdf) / cdf[-1]
+    nz = p > 0
+    return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
+
+
+def ks_to_exponential(y, mean: float, upper: float | None = None) -> float:
+    """Kolmogorov-Smirnov distance of ``y`` from an exponential of ``mean`` (truncated at ``upper``).
+
+    The largest gap between the empirical and the exponential cumulative distribution: it
+    grows with a wrong mean as well as a wrong shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ks_to_exponential(np.random.default_rng(0).exponential(0.2, 10_000), 0.2) < 0.02
+    True
+    """
+    y = np.sort(_sample(y))
+    if not mean > 0 or (upper is not None and not upper > 0):
+        raise ValueError(f"mean and upper must be positive, got {mean}, {upper}")
+    x = y if upper is None else np.clip(y, 0.0, upper)
+    cdf = 1 - np.exp(-np.maximum(x, 0.0) / mean)
+    if upper is not None:
+        cdf = cdf / (1 - np.exp(-upper / mean))
+    n = y.size
+    return float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
+
+
+def gamma_shape(y, upper: float | None = None) -> float:
+    """Maximum-likelihood shape ``k`` of a gamma distribution fitted to positive samples ``y``.
+
+    Scale-free: it tests the shape apart from the mean. An exponential has ``k = 1``; a
+    gamma(1.2) sample gives about 1.2 and a half-normal about 1.35, whatever their mean.
+    Without ``upper`` the estimate solves ``log k - digamma(k) = log(mean y) - mean(log y)``.
+    Samples that cannot exceed ``upper`` (a sigmoid's output below 1) are fitted with the
+    gamma truncated there: the plain fit would read the missing tail as a larger shape
+    (an exponential of mean 0.2 cut at 1 would give about 1.04). The standard error is
+    about ``1 / sqrt(0.645 n)`` near ``k = 1`` (0.03 for 2000 samples).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(gamma_shape(np.random.default_rng(0).exponential(3.0, 100_000)), 1)
+    1.0
+    >>> y = np.random.default_rng(0).exponential(0.25, 40_000)
+    >>> round(gamma_shape(y[y < 1], upper=1.0), 1)
+    1.0
+    """
+    from scipy import optimize
+    from scipy.special import digamma, gammainc, gammaln
+
+    y = _sample(y)
+    if np.any(y <= 0):
+        raise ValueError("gamma_shape needs strictly positive samples (the log of each enters the fit)")
+    if upper is not None and not np.max(y) <= upper:
+        raise ValueError(f"upper ({upper}) must bound every sample (largest {np.max(y)})")
+    s = float(np.log(y.mean()) - np.log(y).mean())
+    if s <= 0:  # all samples equal: no spread, the shape is unbounded
+        return float("inf")
+    # log k - digamma(k) falls monotonically from +inf to 0, so the root is bracketed
+    k = float(optimize.brentq(lambda k: np.log(k) - digamma(k) - s, 1e-6, 1e8))
+    if upper is None:
+        return k
+
+    n, sum_log, total = y.size, float(np.log(y).sum()), float(y.sum())
+
+    def nll(log_params):  # from the sufficient statistics; the last term renormalizes to [0, upper]
+        shape, scale = np.exp(log_params)
+        log_density = (shape - 1) * sum_log - total / scale - n * (shape * np.log(scale) + gammaln(shape))
+        return -(log_density - n * np.log(gammainc(shape, upper / scale)))
+
+    fit = optimize.minimize(nll, [np.log(k), np.log(y.mean() / k)], method="Nelder-Mead",
+                            options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 2000})
+    if not fit.success:
+        raise RuntimeError(f"the truncated gamma fit did not converge: {fit.message}")
+    return float(np.exp(fit.x[0]))

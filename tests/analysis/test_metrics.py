@@ -1,11 +1,11 @@
-"""Load-balancing and multiplicativity metrics, and the ANN halves of the correspondence."""
+"""Metrics of homeostasis.analysis, each checked against an independent computation."""
 import numpy as np
 import pytest
 
-from homeostasis.analysis import (code_entropy, dead_fraction, linear_probe_accuracy, load_balance, multiplicativity,
-                                  relative_deviation,
-                                  usage_cv, usage_entropy)
-from simulations.experiments.correspondence import ann_layer, ann_network, ann_neuron, ann_synapse
+from homeostasis.analysis import (binned_rates, code_entropy, coefficient_of_variation, dead_fraction,
+                                  direction_cosine, dispersion, gamma_shape, gini, kl_to_exponential,
+                                  ks_to_exponential, linear_probe_accuracy, load_balance, multiplicativity,
+                                  relative_deviation, usage_cv, usage_entropy, window_rates)
 
 
 def test_even_usage_has_zero_cv_and_full_entropy():
@@ -22,9 +22,17 @@ def test_one_dominant_unit_has_high_cv_low_entropy():
     assert dead_fraction(a) == pytest.approx(0.9)
 
 
-def test_gini_and_dispersion():
-    from homeostasis.analysis import dispersion, gini
+def test_coefficient_of_variation_is_population_std_over_mean_along_an_axis():
+    x = np.random.default_rng(0).gamma(2.0, 1.0, (200, 3))
+    by_hand = [np.sqrt(np.mean((c - c.mean()) ** 2)) / c.mean() for c in x.T]
+    np.testing.assert_allclose(coefficient_of_variation(x, axis=0), by_hand, rtol=1e-12)
+    assert coefficient_of_variation(x[:, 0]) == pytest.approx(by_hand[0])
+    assert coefficient_of_variation([0.0, 0.0]) == np.inf  # no activity: no defined spread
+    with pytest.raises(ValueError):
+        coefficient_of_variation([])
 
+
+def test_gini_and_dispersion():
     assert gini(np.ones((5, 4))) == pytest.approx(0.0)
     one = np.zeros((5, 4))
     one[:, 0] = 1
@@ -39,11 +47,41 @@ def test_code_entropy_counts_distinct_binary_patterns():
     assert code_entropy(np.ones((20, 3))) == pytest.approx(0.0)
 
 
-def test_multiplicativity_finds_the_factor():
+def test_window_rates_count_spikes_in_the_window_only():
+    t = np.array([0.05, 0.2, 0.2, 0.99, 1.0, 1.7])
+    i = np.array([0, 0, 2, 2, 0, 1])
+    np.testing.assert_allclose(window_rates(t, i, 3, 0.1, 1.0), [1 / 0.9, 0.0, 2 / 0.9])  # [start, stop)
+    # the binned form with one bin spanning the window gives the same numbers
+    np.testing.assert_allclose(binned_rates(t, i, 3, 0.1, 1.0, width=0.9)[0], window_rates(t, i, 3, 0.1, 1.0))
+    with pytest.raises(ValueError):
+        window_rates(t, i, 3, 1.0, 1.0)
+
+
+def test_multiplicativity_finds_the_factor_and_rejects_an_offset():
     x = np.random.default_rng(0).uniform(1, 2, 100)
     out = multiplicativity(x, 1.7 * x)
     assert out["factor"] == pytest.approx(1.7) and out["r2"] == pytest.approx(1.0)
+    # an additive change is not a scaling: the line through the origin fits badly
+    assert multiplicativity(x, x + 5.0)["r2"] < 0.0
     assert relative_deviation([4.5, 5.5], 5.0) == pytest.approx(0.1)
+
+
+def test_direction_cosine_is_one_for_scaling_and_the_cosine_of_the_angle_for_a_rotation():
+    rng = np.random.default_rng(1)
+    w = rng.uniform(0.5, 1.5, (30, 4))
+    np.testing.assert_allclose(direction_cosine(w, w * [0.2, 1.0, 3.0, 9.0]), 1.0)
+    # rotate unit 0's weights by a known angle in the plane of w and an orthogonal vector
+    e1 = w[:, 0] / np.linalg.norm(w[:, 0])
+    e2 = rng.normal(size=30)
+    e2 -= (e2 @ e1) * e1
+    e2 /= np.linalg.norm(e2)
+    turned = w.copy()
+    turned[:, 0] = 2.0 * np.linalg.norm(w[:, 0]) * (np.cos(0.3) * e1 + np.sin(0.3) * e2)
+    cos = direction_cosine(w, turned)
+    assert cos[0] == pytest.approx(np.cos(0.3)) and np.allclose(cos[1:], 1.0)
+    # the flat per-synapse layout with postsynaptic indices gives the same per-unit cosines
+    post = np.repeat(np.arange(4), 30)
+    np.testing.assert_allclose(direction_cosine(w.T.ravel(), turned.T.ravel(), groups=post), cos)
 
 
 def test_metrics_refuse_bad_activity():
@@ -52,28 +90,49 @@ def test_metrics_refuse_bad_activity():
             load_balance(bad)
 
 
-def test_batch_norm_equalizes_unit_activity_like_intrinsic_plasticity():
-    out = ann_neuron(np.random.default_rng(0))
-    assert out["mean_dispersion_with"] < out["mean_dispersion_without"] / 4
-    assert out["spread_dispersion_with"] < out["spread_dispersion_without"] / 4
+def _same_mean_samples(rng, mean=0.2, n=2000):
+    """Samples of one mean below 1 (a sigmoid's range), of the size the IP experiment measures."""
+    clip = lambda x: x[x < 1][:n]  # noqa: E731
+    return {"exponential": clip(rng.exponential(mean, 2 * n)),
+            "gamma(1.2)": clip(rng.gamma(1.2, mean / 1.2, 2 * n)),
+            "half-normal": clip(np.abs(rng.normal(0.0, mean * np.sqrt(np.pi / 2), 2 * n)))}
 
 
-def test_ssn_scales_length_and_keeps_direction_after_a_block():
-    out = ann_synapse(np.random.default_rng(0), steps=1500)
-    assert out["direction_cosine"] > 0.9999
-    assert 2.0 < out["length_ratio"] < 4.0  # input cut to a third -> weights up about threefold
-    assert abs(out["activity_recovery"] - 1) < 0.1
+def test_gamma_shape_accepts_exponential_and_rejects_gamma_1_2_and_half_normal_of_the_same_mean():
+    shapes = {name: [] for name in ("exponential", "gamma(1.2)", "half-normal")}
+    for seed in range(20):
+        for name, y in _same_mean_samples(np.random.default_rng(seed)).items():
+            shapes[name].append(gamma_shape(y, upper=1.0))
+    assert np.all(np.abs(np.array(shapes["exponential"]) - 1) < 0.1), shapes["exponential"]
+    assert np.all(np.array(shapes["gamma(1.2)"]) > 1.1), shapes["gamma(1.2)"]
+    assert np.all(np.array(shapes["half-normal"]) > 1.1), shapes["half-normal"]
+    # the shape is fitted, not assumed: a gamma sample's own shape comes back for any scale
+    rng = np.random.default_rng(0)
+    for k in (0.5, 2.0, 5.0):
+        assert gamma_shape(rng.gamma(k, 7.0, 20_000)) == pytest.approx(k, rel=0.05)
+    with pytest.raises(ValueError, match="positive"):
+        gamma_shape([0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="upper"):
+        gamma_shape([0.5, 1.5], upper=1.0)
 
 
-def test_layer_norm_is_invariant_to_input_gain():
-    out = ann_layer(np.random.default_rng(0))
-    assert out["gain_invariance"] < 0.01 and out["pattern_correlation"] > 0.999
+def test_truncated_gamma_fit_removes_the_bias_of_a_cut_tail():
+    y = np.random.default_rng(4).exponential(0.25, 40_000)
+    y = y[y < 1]  # about 2 % of an exponential of mean 0.25 lies above 1, as a sigmoid cannot reach
+    assert gamma_shape(y) > 1.03  # the plain fit reads the missing tail as a larger shape
+    assert gamma_shape(y, upper=1.0) == pytest.approx(1.0, abs=0.02)
 
 
-def test_selu_network_returns_to_its_fixed_point_through_depth():
-    out = ann_network(np.random.default_rng(0))
-    assert out["deviation_at_perturbation"] > 0.5
-    assert out["setpoint_error"] < 0.15
+def test_kl_and_ks_accept_an_exponential_but_kl_is_too_weak_to_reject_gamma_1_2():
+    y = _same_mean_samples(np.random.default_rng(3))
+    assert kl_to_exponential(y["exponential"], 0.2) < 0.02
+    assert ks_to_exponential(y["exponential"], 0.2, upper=1.0) < 0.03
+    # why the shape is tested with gamma_shape: the old check (KL below 0.1) passes gamma(1.2)
+    assert kl_to_exponential(y["gamma(1.2)"], 0.2) < 0.1
+    assert ks_to_exponential(y["half-normal"], 0.2, upper=1.0) > 0.05
+    big = np.random.default_rng(0)
+    assert kl_to_exponential(big.uniform(0, 1, 100_000), 0.2) > 0.3
+    assert ks_to_exponential(big.exponential(0.3, 10_000), 0.2) > 0.1  # a wrong mean
 
 
 def test_linear_probe_reads_a_trained_hidden_code_and_not_shuffled_labels():
