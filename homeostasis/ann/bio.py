@@ -21,22 +21,21 @@ Examples
 """
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
-from .layers import Layer, Linear
+from .layers import AVERAGING_RATE, EPS, UNITS, Layer, Linear
+from .validation import InstanceOf, Interval, Options, RandomState, Validated
 
 __all__ = ["SynapticScalingNorm", "IntrinsicPlasticityNorm", "DivisiveNorm", "GlobalGain",
            "GlobalHomeostasisNorm"]
 
 
-def _check_rates(owner: str, **rates):
-    """Refuse rates outside (0, 1] (momentum), non-positive targets/exponents, steps outside (0, 1)."""
-    for name, value in rates.items():
-        ok = {"momentum": 0 < value <= 1, "eta": value > 0, "target": value > 0,
-              "max_step": 0 < value < 1}[name]
-        if not ok:
-            allowed = {"momentum": "in (0, 1]", "eta": "> 0", "target": "> 0", "max_step": "in (0, 1)"}[name]
-            raise ValueError(f"{owner}: {name} must be {allowed}, got {value!r}")
+#: Constraints of the homeostatic rules; one name means one thing in every class.
+POSITIVE = Interval(Real, 0, None, closed="neither")
+#: Largest relative change per step of a multiplicative rule: 1 or more could flip or zero a weight.
+MAX_STEP = Interval(Real, 0, 1, closed="neither")
 
 
 class SynapticScalingNorm(Linear):
@@ -72,8 +71,8 @@ class SynapticScalingNorm(Linear):
     ----------
     n_in, n_out : int
         Input and output units.
-    rng : numpy.random.Generator
-        Draws the He-normal initial weights.
+    random_state : None, int or numpy.random.Generator, default None
+        Draws the initial weights (see :class:`~homeostasis.ann.Linear`).
     target : float, default 1.0
         Set-point RMS pre-activation ``r0``.
     momentum : float, default 0.05
@@ -98,10 +97,13 @@ class SynapticScalingNorm(Linear):
     counterpart = "weight normalization"
     biology = "synaptic scaling"
 
-    def __init__(self, n_in: int, n_out: int, rng, target: float = 1.0, momentum: float = 0.05,
+    _parameter_constraints = {"n_in": UNITS, "n_out": UNITS, "random_state": RandomState(), "target": POSITIVE,
+                              "momentum": AVERAGING_RATE, "eta": POSITIVE, "max_step": MAX_STEP,
+                              "init": Options(Linear.INITS)}
+
+    def __init__(self, n_in: int, n_out: int, random_state=None, target: float = 1.0, momentum: float = 0.05,
                  eta: float = 0.1, max_step: float = 0.01, init: str = "he"):
-        super().__init__(n_in, n_out, rng, init=init)
-        _check_rates("SynapticScalingNorm", target=target, momentum=momentum, eta=eta, max_step=max_step)
+        super().__init__(n_in, n_out, random_state, init=init)
         self.target, self.momentum, self.eta, self.max_step = target, momentum, eta, max_step
         self.activity = None  # running mean square pre-activation per unit; None until the first batch
         self.adapt = True
@@ -183,11 +185,11 @@ class IntrinsicPlasticityNorm(Layer):
     counterpart = "batch normalization"
     biology = "intrinsic plasticity"
 
+    # here eta is the fraction of the way to the target moved per step, so above 1 overshoots
+    _parameter_constraints = {"n": UNITS, "momentum": AVERAGING_RATE, "eta": AVERAGING_RATE, "eps": EPS}
+
     def __init__(self, n: int, momentum: float = 0.01, eta: float = 0.1, eps: float = 1e-5):
         super().__init__()
-        _check_rates("IntrinsicPlasticityNorm", momentum=momentum)
-        if not 0 < eta <= 1:
-            raise ValueError(f"IntrinsicPlasticityNorm: eta must be in (0, 1], got {eta!r}")
         self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
         self.grads = {k: np.zeros(n) for k in self.params}
         self.momentum, self.eta, self.eps = momentum, eta, eps
@@ -238,16 +240,20 @@ class DivisiveNorm(Layer):
 
     .. math:: y_i = \\gamma_i \\frac{x_i}{\\sqrt{\\sigma^2 + \\frac{1}{N}\\sum_j x_j^2}} + \\beta_i
 
-    The pool is computed per sample across the layer, as layer normalization does (but
-    without subtracting the mean), so it needs no batch. It has no slow state: the
-    inhibition acts within the pass, and the gradient runs through the pool in full.
+    In deep-learning terms this is RMSNorm (Zhang & Sennrich 2019) plus a bias: each sample
+    divided by the root mean square of its layer, with ``sigma ** 2`` in the place of
+    RMSNorm's ``eps``, then a trained per-unit gain ``gamma`` and bias ``beta``. It is layer
+    normalization without the subtraction of the layer mean, so the level of a sample is
+    divided out but its offset across units is kept. The pool is computed per sample, so it
+    needs no batch. It has no slow state: the inhibition acts within the pass, and the
+    gradient runs through the pool in full.
 
     Parameters
     ----------
     n : int
-        Units.
+        Units, at least 1.
     sigma : float, default 1e-2
-        Semi-saturation constant: below it the pool no longer divides.
+        Semi-saturation constant, > 0: below it the pool no longer divides.
 
     Examples
     --------
@@ -262,10 +268,10 @@ class DivisiveNorm(Layer):
     counterpart = "layer normalization"
     biology = "divisive normalization by lateral inhibition"
 
+    _parameter_constraints = {"n": UNITS, "sigma": POSITIVE}
+
     def __init__(self, n: int, sigma: float = 1e-2):
         super().__init__()
-        if not sigma > 0:
-            raise ValueError(f"DivisiveNorm: sigma must be positive, got {sigma!r}")
         self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
         self.grads = {k: np.zeros(n) for k in self.params}
         self.sigma = sigma
@@ -285,7 +291,7 @@ class DivisiveNorm(Layer):
         return dyg / d - x * np.sum(dyg * x, axis=1, keepdims=True) / (n * d ** 3)
 
 
-class GlobalGain:
+class GlobalGain(Validated):
     """The network-wide slow variable shared by every :class:`GlobalHomeostasisNorm` of a network.
 
     Each layer reports the mean square of its output; each report updates the running
@@ -318,8 +324,9 @@ class GlobalGain:
     0.33
     """
 
+    _parameter_constraints = {"target": POSITIVE, "momentum": AVERAGING_RATE, "eta": POSITIVE, "max_step": MAX_STEP}
+
     def __init__(self, target: float = 1.0, momentum: float = 0.05, eta: float = 0.05, max_step: float = 0.01):
-        _check_rates("GlobalGain", target=target, momentum=momentum, eta=eta, max_step=max_step)
         self.target, self.momentum, self.eta, self.max_step = target, momentum, eta, max_step
         self.gain, self.estimate = 1.0, None
 
@@ -369,10 +376,10 @@ class GlobalHomeostasisNorm(Layer):
     counterpart = "self-normalization"
     biology = "network homeostasis by global feedback"
 
+    _parameter_constraints = {"shared": InstanceOf(GlobalGain, "a GlobalGain (the one gain of the network)")}
+
     def __init__(self, shared: GlobalGain):
         super().__init__()
-        if not isinstance(shared, GlobalGain):
-            raise TypeError(f"GlobalHomeostasisNorm needs a GlobalGain, got {type(shared).__name__}")
         self.shared = shared
         self.adapt = True
 

@@ -2,11 +2,14 @@
 
 Every layer has ``forward(x, training) -> y``, ``backward(dy) -> dx`` and two dicts,
 ``params`` and ``grads`` (same keys), so optimizers and gradient checks treat them alike.
+Hyperparameters are declared once per class in ``_parameter_constraints`` and checked at
+construction (:mod:`homeostasis.ann.validation`); layers with random initial weights take
+scikit-learn's ``random_state`` (None, an int seed or a numpy Generator).
 
 Examples
 --------
 >>> import numpy as np
->>> layer = Linear(3, 2, np.random.default_rng(0))
+>>> layer = Linear(3, 2, random_state=0)
 >>> y = layer.forward(np.ones((4, 3)), training=True)
 >>> dx = layer.backward(np.ones_like(y))
 >>> dx.shape, sorted(layer.grads)
@@ -14,18 +17,30 @@ Examples
 """
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
+
+from .validation import Interval, Options, RandomState, Validated, check_random_state
 
 __all__ = ["Layer", "Linear", "WeightNormLinear", "BatchNorm", "LayerNorm", "ReLU", "SELU",
            "softmax_cross_entropy"]
 
 
-class Layer:
+#: Constraints shared by many layers: one name means one thing.
+UNITS = Interval(Integral, 1)
+EPS = Interval(Real, 0, None, closed="neither")
+#: Rate of a running (exponential moving) average: 1 keeps only the latest batch, 0 never moves.
+AVERAGING_RATE = Interval(Real, 0, 1, closed="right")
+
+
+class Layer(Validated):
     """Base class: no parameters, identity map.
 
     Subclasses fill ``params`` (name -> array) in ``__init__``; ``backward`` fills
     ``grads`` with the same keys. ``forward`` stores what ``backward`` needs, so a
-    ``backward`` call refers to the latest ``forward``.
+    ``backward`` call refers to the latest ``forward``. A subclass's ``__init__`` parameters
+    are declared in ``_parameter_constraints`` and checked before the body runs.
     """
 
     scale: str | None = None
@@ -51,9 +66,10 @@ class Linear(Layer):
     Parameters
     ----------
     n_in, n_out : int
-        Input and output units.
-    rng : numpy.random.Generator
-        Draws the initial weights.
+        Input and output units, at least 1.
+    random_state : None, int or numpy.random.Generator, default None
+        Draws the initial weights: a seed for reproducible weights, a generator to share one
+        stream between layers, None for fresh entropy.
     init : {"he", "lecun"}, default "he"
         Normal initialization with variance ``2 / n_in`` (He, keeps the scale through
         ReLUs) or ``1 / n_in`` (LeCun, the fixed point of SELU networks). Biases start at 0.
@@ -61,19 +77,17 @@ class Linear(Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> Linear(3, 2, np.random.default_rng(0)).forward(np.zeros((5, 3))).shape
+    >>> Linear(3, 2, random_state=0).forward(np.zeros((5, 3))).shape
     (5, 2)
     """
 
     INITS = {"he": 2.0, "lecun": 1.0}
+    _parameter_constraints = {"n_in": UNITS, "n_out": UNITS, "random_state": RandomState(),
+                              "init": Options(INITS)}
 
-    def __init__(self, n_in: int, n_out: int, rng, init: str = "he"):
+    def __init__(self, n_in: int, n_out: int, random_state=None, init: str = "he"):
         super().__init__()
-        if int(n_in) != n_in or int(n_out) != n_out or n_in < 1 or n_out < 1:
-            raise ValueError(f"Linear needs positive integer sizes, got {n_in} -> {n_out}")
-        if init not in self.INITS:
-            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(self.INITS)}")
-        n_in, n_out = int(n_in), int(n_out)
+        rng = check_random_state(random_state)
         std = np.sqrt(self.INITS[init] / n_in)
         self.params = {"w": rng.normal(0.0, std, (n_in, n_out)), "b": np.zeros(n_out)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -99,22 +113,24 @@ class WeightNormLinear(Layer):
     Parameters
     ----------
     n_in, n_out : int
-    rng : numpy.random.Generator
+        Input and output units, at least 1.
+    random_state : None, int or numpy.random.Generator, default None
+        Draws the He-normal initial directions (see :class:`Linear`).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> layer = WeightNormLinear(3, 2, np.random.default_rng(0))
+    >>> layer = WeightNormLinear(3, 2, random_state=0)
     >>> sorted(layer.params)
     ['b', 'g', 'v']
     """
 
     scale = "synapse"
     counterpart = "weight normalization"
+    _parameter_constraints = {"n_in": UNITS, "n_out": UNITS, "random_state": RandomState()}
 
-    def __init__(self, n_in: int, n_out: int, rng):
+    def __init__(self, n_in: int, n_out: int, random_state=None):
         super().__init__()
-        v = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
+        v = check_random_state(random_state).normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out))
         self.params = {"v": v, "g": np.linalg.norm(v, axis=0), "b": np.zeros(n_out)}
         self.grads = {k: np.zeros_like(p) for k, p in self.params.items()}
 
@@ -143,10 +159,11 @@ class BatchNorm(Layer):
     Parameters
     ----------
     n : int
-        Units.
+        Units, at least 1.
     momentum : float, default 0.1
-        Rate of the running mean and variance.
+        Rate of the running mean and variance used in evaluation, in (0, 1].
     eps : float, default 1e-5
+        Added to the variance before the square root, > 0.
 
     Examples
     --------
@@ -159,6 +176,7 @@ class BatchNorm(Layer):
 
     scale = "neuron"
     counterpart = "batch normalization"
+    _parameter_constraints = {"n": UNITS, "momentum": AVERAGING_RATE, "eps": EPS}
 
     def __init__(self, n: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()
@@ -200,8 +218,9 @@ class LayerNorm(Layer):
     Parameters
     ----------
     n : int
-        Units.
+        Units, at least 1.
     eps : float, default 1e-5
+        Added to the variance before the square root, > 0.
 
     Examples
     --------
@@ -212,6 +231,7 @@ class LayerNorm(Layer):
 
     scale = "layer"
     counterpart = "layer normalization"
+    _parameter_constraints = {"n": UNITS, "eps": EPS}
 
     def __init__(self, n: int, eps: float = 1e-5):
         super().__init__()

@@ -3,16 +3,19 @@
 Examples
 --------
 >>> import numpy as np
->>> net = MLP([40, 100, 100, 10], method="ssn", seed=0)
+>>> net = MLP([40, 100, 100, 10], method="ssn", random_state=0)
 >>> net.forward(np.zeros((2, 40))).shape
 (2, 10)
 """
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 
 from .bio import DivisiveNorm, GlobalGain, GlobalHomeostasisNorm, IntrinsicPlasticityNorm, SynapticScalingNorm
-from .layers import SELU, BatchNorm, LayerNorm, Linear, ReLU, WeightNormLinear
+from .layers import SELU, UNITS, BatchNorm, LayerNorm, Linear, ReLU, WeightNormLinear
+from .validation import Interval, Options, RandomState, SequenceOf, Validated, check_random_state
 
 __all__ = ["MLP", "METHODS", "BIO_METHODS"]
 
@@ -22,7 +25,7 @@ METHODS = ("none", "batch", "layer", "weight", "selu", "ssn", "ip", "divisive", 
 BIO_METHODS = ("ssn", "ip", "divisive", "global")
 
 
-class MLP:
+class MLP(Validated):
     """Fully connected network ``sizes[0] -> ... -> sizes[-1]`` with normalized hidden blocks.
 
     Hidden block per method: ``none`` Linear-ReLU; ``batch`` Linear-BatchNorm-ReLU; ``layer``
@@ -34,13 +37,14 @@ class MLP:
     Parameters
     ----------
     sizes : sequence of int
-        Input size, hidden sizes, number of classes.
+        Input size, hidden sizes, number of classes; at least two, all positive.
     method : str, default "none"
         One of :data:`METHODS`.
-    seed : int, default 0
-        Seeds the initial weights when ``rng`` is not given.
-    rng : numpy.random.Generator, optional
-        Draws the initial weights instead of a generator made from ``seed``.
+    random_state : None, int or numpy.random.Generator, default None
+        Draws the initial weights of every layer from one stream: an int for reproducible
+        weights, None for fresh entropy (scikit-learn's convention).
+    seed : int, optional
+        The older name of ``random_state``, kept for existing callers; give one or the other.
 
     Attributes
     ----------
@@ -52,26 +56,24 @@ class MLP:
     Examples
     --------
     >>> import numpy as np
-    >>> net = MLP([4, 8, 3], "ip", seed=0)
+    >>> net = MLP([4, 8, 3], "ip", random_state=0)
     >>> [type(layer).__name__ for layer in net.layers]
     ['Linear', 'IntrinsicPlasticityNorm', 'ReLU', 'Linear']
     >>> net.predict(np.zeros((2, 4))).shape
     (2,)
     """
 
-    def __init__(self, sizes, method: str = "none", seed: int = 0, rng=None):
-        try:
-            as_int = [int(s) for s in sizes]
-        except (TypeError, ValueError):
-            raise ValueError(f"sizes must be a sequence of positive integers, got {sizes!r}") from None
-        if len(as_int) < 2 or min(as_int) < 1 or as_int != list(sizes):
-            raise ValueError(f"sizes must hold at least an input and an output size, all positive integers, "
-                             f"got {list(sizes)}")
-        sizes = as_int
-        if method not in METHODS:
-            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-        rng = np.random.default_rng(seed) if rng is None else rng
-        self.sizes, self.method = sizes, method
+    _parameter_constraints = {
+        "sizes": SequenceOf(UNITS, min_length=2, what="a sequence of at least an input and an output size, "
+                                                       "all positive integers"),
+        "method": Options(METHODS), "random_state": RandomState(), "seed": [None, Interval(Integral, 0)],
+    }
+
+    def __init__(self, sizes, method: str = "none", random_state=None, seed=None):
+        if seed is not None and random_state is not None:
+            raise ValueError("give random_state or its older name seed, not both")
+        rng = check_random_state(seed if seed is not None else random_state)
+        self.sizes, self.method = [int(s) for s in sizes], method
         self.shared = GlobalGain() if method == "global" else None
         self.layers, self.activations = [], []
         for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):

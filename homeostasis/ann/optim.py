@@ -8,7 +8,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from homeostasis.ann import Linear
->>> layer = Linear(2, 1, np.random.default_rng(0))
+>>> layer = Linear(2, 1, random_state=0)
 >>> opt = Adam([layer], lr=0.1)
 >>> for _ in range(500):
 ...     layer.grads = {"w": 2 * (layer.params["w"] - 1.0), "b": 2 * layer.params["b"]}
@@ -18,22 +18,22 @@ Examples
 """
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
+
+from .validation import HasAttributes, Interval, Options, SequenceOf, Validated, validate_params
 
 __all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS"]
 
 OPTIMIZERS = ("adam", "sgd")
 
-
-def _layers(layers) -> list:
-    layers = list(layers)
-    for layer in layers:
-        if not (hasattr(layer, "params") and hasattr(layer, "grads")):
-            raise TypeError(f"optimizers take layers with params and grads dicts, got {type(layer).__name__}")
-    return layers
+#: What an optimizer can update: anything with ``params`` and ``grads`` dicts of the same keys.
+LAYERS = SequenceOf(HasAttributes("params", "grads"), what="a list of layers with params and grads dicts")
+LEARNING_RATE = Interval(Real, 0, None, closed="neither")
 
 
-class SGD:
+class SGD(Validated):
     """Stochastic gradient descent with heavy-ball momentum: ``v <- mu v - lr g; p <- p + v``.
 
     Parameters
@@ -42,7 +42,8 @@ class SGD:
     lr : float, default 0.05
         Learning rate, > 0.
     momentum : float, default 0.9
-        In [0, 1); 0 is plain SGD.
+        Heavy-ball coefficient in [0, 1); 0 is plain SGD (not the averaging rate that
+        ``momentum`` means in the normalization layers).
 
     Examples
     --------
@@ -50,10 +51,10 @@ class SGD:
     0.1
     """
 
+    _parameter_constraints = {"layers": LAYERS, "lr": LEARNING_RATE, "momentum": Interval(Real, 0, 1, closed="left")}
+
     def __init__(self, layers, lr: float = 0.05, momentum: float = 0.9):
-        if not lr > 0 or not 0 <= momentum < 1:
-            raise ValueError(f"SGD needs lr > 0 and 0 <= momentum < 1, got lr={lr!r}, momentum={momentum!r}")
-        self.layers, self.lr, self.momentum = _layers(layers), lr, momentum
+        self.layers, self.lr, self.momentum = list(layers), lr, momentum
         self.velocity = [{k: np.zeros_like(v) for k, v in layer.params.items()} for layer in self.layers]
 
     def step(self):
@@ -64,7 +65,7 @@ class SGD:
                 p += vel[k]
 
 
-class Adam:
+class Adam(Validated):
     """Adam (Kingma & Ba 2015) with bias correction.
 
     Parameters
@@ -83,15 +84,12 @@ class Adam:
     (0.8, 0.99)
     """
 
+    _parameter_constraints = {"layers": LAYERS, "lr": LEARNING_RATE,
+                              "betas": SequenceOf(Interval(Real, 0, 1, closed="left"), length=2),
+                              "eps": Interval(Real, 0, None, closed="neither")}
+
     def __init__(self, layers, lr: float = 1e-2, betas=(0.9, 0.999), eps: float = 1e-8):
-        betas = tuple(float(b) for b in betas)
-        if not lr > 0:
-            raise ValueError(f"Adam needs lr > 0, got {lr!r}")
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"Adam needs two betas in [0, 1), got {betas!r}")
-        if not eps > 0:
-            raise ValueError(f"Adam needs eps > 0, got {eps!r}")
-        self.layers, self.lr, self.betas, self.eps = _layers(layers), lr, betas, eps
+        self.layers, self.lr, self.betas, self.eps = list(layers), lr, tuple(float(b) for b in betas), eps
         self.m = [{k: np.zeros_like(v) for k, v in layer.params.items()} for layer in self.layers]
         self.v = [{k: np.zeros_like(v) for k, v in layer.params.items()} for layer in self.layers]
         self.t = 0
@@ -109,16 +107,16 @@ class Adam:
                 p -= self.lr * (m[k] / c1) / (np.sqrt(v[k] / c2) + self.eps)
 
 
+@validate_params({"name": Options(OPTIMIZERS), "layers": LAYERS, "lr": LEARNING_RATE,
+                  "momentum": Interval(Real, 0, 1, closed="left")})
 def make_optimizer(name: str, layers, lr: float, momentum: float = 0.9):
     """The optimizer ``name`` (one of :data:`OPTIMIZERS`) over ``layers``.
+
+    ``momentum`` is SGD's heavy-ball coefficient; Adam ignores it.
 
     Examples
     --------
     >>> type(make_optimizer("sgd", [], 0.1)).__name__
     'SGD'
     """
-    if name == "adam":
-        return Adam(layers, lr)
-    if name == "sgd":
-        return SGD(layers, lr, momentum)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return Adam(layers, lr) if name == "adam" else SGD(layers, lr, momentum)

@@ -4,19 +4,21 @@ Examples
 --------
 >>> from homeostasis.ann import MLP, load, train
 >>> d = load("digits")
->>> h = train(MLP([64, 32, 10], "ssn"), d, steps=200, batch_size=50)
+>>> h = train(MLP([64, 32, 10], "ssn", random_state=0), d, steps=200, batch_size=50)
 >>> h.final_test_accuracy > 0.8
 True
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .layers import BatchNorm, softmax_cross_entropy
-from .optim import OPTIMIZERS, make_optimizer
+from .optim import LEARNING_RATE, OPTIMIZERS, make_optimizer
+from .validation import HasAttributes, InstanceOf, Interval, Options, validate_params
 
 __all__ = ["History", "train", "validate_data", "accuracy"]
 
@@ -87,11 +89,13 @@ def accuracy(model, x, y) -> float:
     return float(np.mean(model.predict(x) == y))
 
 
-def _positive_int(name, value):
-    if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
+@validate_params({
+    "model": HasAttributes("forward", "backward", "layers", "sizes", what="an MLP"),
+    "data": "no_validation",  # validate_data below names the part of the data that is wrong
+    "steps": Interval(Integral, 1), "batch_size": Interval(Integral, 1), "optimizer": Options(OPTIMIZERS),
+    "lr": LEARNING_RATE, "momentum": Interval(Real, 0, 1, closed="left"), "seed": Interval(Integral, 0),
+    "eval_every": Interval(Integral, 1), "progress": InstanceOf((bool, np.bool_), "True or False"),
+})
 def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str = "adam", lr: float = 1e-2,
           momentum: float = 0.9, seed: int = 0, eval_every: int = 500, progress: bool = False) -> History:
     """Minibatch training with softmax cross-entropy; returns the learning curve.
@@ -130,11 +134,6 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
     FloatingPointError
         If the loss becomes non-finite during training.
     """
-    _positive_int("steps", steps)
-    _positive_int("batch_size", batch_size)
-    _positive_int("eval_every", eval_every)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     for part in ("x_train", "y_train", "x_test", "y_test", "n_classes"):
         if not hasattr(data, part):
             raise ValueError(f"data must be a Dataset (x_train, y_train, x_test, y_test, n_classes); missing {part}")
