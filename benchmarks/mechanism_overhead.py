@@ -46,7 +46,7 @@ def _mechanisms(kind):
 
 def _build(kind, n_e, n_i, p):
     brian2.seed(1)  # the same connections and initial potentials for every kind
-    net = ei_network(n_e, n_i, p=p, mechanisms_e=_mechanisms(kind), name=f"b_{kind}")
+    net = ei_network(n_e, n_i, p=p, components_e=_mechanisms(kind), name=f"b_{kind}")
     mon = SpikeMonitor(net.E, name=f"b_{kind}_spikes")
     net.network.add(mon)
     return net.network, mon

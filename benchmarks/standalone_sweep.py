@@ -27,7 +27,7 @@ from models import ei_network
 def _build(directory, drive):
     brian2.set_device("cpp_standalone", directory=directory, build_on_run=False, with_output=False)
     brian2.seed(1)  # the same connectivity and Poisson draws in every build, so results can be compared
-    net = ei_network(400, 100, p=0.1, I_ext=drive, mechanisms_e=[GlobalHomeostasis(target_rate=5 * Hz)], name="sw")
+    net = ei_network(400, 100, p=0.1, I_ext=drive, components_e=[GlobalHomeostasis(target_rate=5 * Hz)], name="sw")
     mon = SpikeMonitor(net.E, name="sw_spikes")
     net.network.add(mon)
     net.network.run(0.5 * second, namespace={})

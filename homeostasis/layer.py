@@ -12,11 +12,12 @@ from typing import ClassVar
 
 from brian2 import DimensionMismatchError, Hz, Synapses, amp, get_dimensions, have_same_dimensions, ms, pA, second, siemens
 
-from models.circuit import Contribution, SynapseTerms
+from models.contribution import Contribution, SynapseTerms
 from models.parameters import param
 
 from .controller import population_controller
 from .mechanism import Mechanism
+from .rate import rate_trace
 
 __all__ = ["DivisiveNormalization", "InhibitoryPool"]
 
@@ -147,9 +148,8 @@ class InhibitoryPool(Mechanism):
                     get_dimensions(getattr(self, name)), get_dimensions(unit))
         return Contribution(
             equations="g_pool : 1",
-            rate_trace=True,
+            requires=(rate_trace(self.tau_r),),
             initial={"g_pool": 1.0},
-            namespace={"tau_r": self.tau_r},
             synapses={"inh": SynapseTerms(weight_factor="g_pool_post")},
         )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from models.circuit import Contribution
+from models.contribution import Contribution
 from models.parameters import ParameterSet
 
 __all__ = ["Mechanism", "SCALES", "all_mechanisms"]
@@ -59,6 +59,13 @@ class Mechanism(ParameterSet):
     def contribution(self, model) -> Contribution:
         """Equation text this mechanism adds to a population of ``model`` neurons."""
         raise NotImplementedError
+
+    @property
+    def traces(self) -> tuple:
+        """Spike traces (:class:`models.SpikeTrace`) this mechanism reads from its synapses'
+        presynaptic neurons: give them to the source population's ``traces`` so that its
+        neurons keep them once, instead of every synapse keeping a copy."""
+        return ()
 
     def objects(self, group, circuit) -> list:
         """Extra Brian2 objects needed once ``group`` exists (none by default)."""

@@ -11,11 +11,12 @@ from typing import ClassVar
 
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_dimensions, ms, nS, second, siemens
 
-from models.circuit import Contribution, SpikeTrace, SynapseTerms
+from models.contribution import Contribution, SpikeTrace, SynapseTerms
 from models.parameters import param
 
 from .controller import population_controller
 from .mechanism import Mechanism
+from .rate import rate_trace
 
 __all__ = ["InhibitorySTDP", "GlobalHomeostasis"]
 
@@ -49,7 +50,7 @@ class InhibitorySTDP(Mechanism):
 
     Each trace depends on one neuron's spikes only, so it is kept by the neuron (``x_stdp``):
     the postsynaptic trace by this population, the presynaptic one by the inhibitory
-    population when it is created with ``traces=presynaptic_traces(...)``, as
+    population when it is created with ``traces=rule.traces``, as
     :func:`~models.ei_network` does; from any other source (a ``PoissonGroup``) each synapse
     keeps it, event-driven. The rule is the same either way.
 
@@ -70,7 +71,7 @@ class InhibitorySTDP(Mechanism):
     --------
     >>> from brian2 import Hz, nS
     >>> from models import ei_network
-    >>> net = ei_network(400, 100, mechanisms_e=[InhibitorySTDP(target_rate=5 * Hz, eta=0.2 * nS)])
+    >>> net = ei_network(400, 100, components_e=[InhibitorySTDP(target_rate=5 * Hz, eta=0.2 * nS)])
     """
 
     scale: ClassVar[str] = "network"
@@ -87,14 +88,19 @@ class InhibitorySTDP(Mechanism):
         """Depression per presynaptic spike, ``2 * target_rate * tau_stdp``."""
         return float(2 * self.target_rate * self.tau_stdp)
 
+    @property
+    def traces(self) -> tuple:
+        """The spike trace ``x_stdp`` both sides of the rule read."""
+        return (SpikeTrace("x_stdp", "tau_stdp", self.tau_stdp),)
+
     def contribution(self, model) -> Contribution:
         if not model.spiking:
             raise ValueError(f"InhibitorySTDP needs a spiking model, not {type(model).__name__}")
         _check_weight_unit("InhibitorySTDP", model, "inh", eta=self.eta, w_max=self.w_max)
         # both traces depend on one neuron's spikes only, so they live on the neurons: the
         # postsynaptic one on this population, the presynaptic one on the inhibitory source
-        # when it keeps it (models.presynaptic_traces), else on each synapse
-        trace = SpikeTrace("x_stdp", "tau_stdp", self.tau_stdp)
+        # when it keeps it (traces=rule.traces), else on each synapse
+        (trace,) = self.traces
         terms = SynapseTerms(
             on_pre="w = clip(w + eta * (x_stdp_post - alpha), 0 * w_max, w_max)",
             on_post=f"w = clip(w + eta * {trace.presynaptic}, 0 * w_max, w_max)",
@@ -129,7 +135,7 @@ class GlobalHomeostasis(Mechanism):
     --------
     >>> from brian2 import Hz
     >>> from models import ei_network
-    >>> net = ei_network(400, 100, mechanisms_e=[GlobalHomeostasis(target_rate=5 * Hz)])
+    >>> net = ei_network(400, 100, components_e=[GlobalHomeostasis(target_rate=5 * Hz)])
     """
 
     scale: ClassVar[str] = "network"
@@ -145,9 +151,9 @@ class GlobalHomeostasis(Mechanism):
             raise ValueError(f"GlobalHomeostasis needs a spiking model, not {type(model).__name__}")
         return Contribution(
             equations="g_global : 1",
-            rate_trace=True,
+            requires=(rate_trace(self.tau_r),),
             initial={"g_global": 1.0, "r": self.target_rate},
-            namespace={"target_rate": self.target_rate, "tau_r": self.tau_r},
+            namespace={"target_rate": self.target_rate},
             synapses={"inh": SynapseTerms(weight_factor="g_global_post")},
         )
 

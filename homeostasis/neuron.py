@@ -10,10 +10,11 @@ from typing import ClassVar
 
 from brian2 import Hz, mV, ms, second
 
-from models.circuit import Contribution
+from models.contribution import Contribution
 from models.parameters import param
 
 from .mechanism import Mechanism
+from .rate import every_rate_dt, rate_trace
 
 __all__ = ["IntrinsicPlasticity", "AdaptiveThreshold"]
 
@@ -85,7 +86,7 @@ class AdaptiveThreshold(Mechanism):
         \\frac{dr}{dt} = -\\frac{r}{\\tau_r}, \\quad r \\leftarrow r + 1/\\tau_r \\text{ at a spike}
 
     Both are slow, so both are updated every ``rate_dt`` (1 ms; see
-    :data:`models.circuit.RATE_TRACE`) rather than every time step, the threshold by one Euler
+    :mod:`homeostasis.rate`) rather than every time step, the threshold by one Euler
     step. The trace ``r`` integrates to the spike count, so the threshold moves by
     ``eta_threshold`` per spike above the ``target_rate * t`` expected ones: it rises in a
     neuron that fires too much and falls in one that fires too little, until every neuron
@@ -124,9 +125,9 @@ class AdaptiveThreshold(Mechanism):
             # the threshold moves slowly: one Euler step of dv_th/dt = eta (r - r0) per
             # rate_dt (with the rate trace) instead of an equation integrated every time step
             equations="v_th : volt",
-            every_rate_dt=("v_th += eta_threshold * (r - target_rate) * rate_dt",),
+            regular=every_rate_dt("v_th += eta_threshold * (r - target_rate) * rate_dt"),
             claims=("v_th",),
-            rate_trace=True,
+            requires=(rate_trace(self.tau_r),),
             initial={"v_th": model.adaptable()["v_th"], "r": self.target_rate},
             namespace=self.namespace(),
         )

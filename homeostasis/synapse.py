@@ -11,10 +11,11 @@ from typing import ClassVar
 
 from brian2 import Hz, ms, second
 
-from models.circuit import RATE_DT, Contribution, SynapseTerms
+from models.contribution import Contribution, SynapseTerms
 from models.parameters import param
 
 from .mechanism import Mechanism
+from .rate import RATE_DT, every_rate_dt, rate_trace
 
 __all__ = ["SynapticScaling"]
 
@@ -78,9 +79,9 @@ class SynapticScaling(Mechanism):
             raise ValueError(f"SynapticScaling needs a spiking model, not {type(model).__name__}")
         return Contribution(
             equations="g_scaling : 1",
-            rate_trace=True,
+            requires=(rate_trace(self.tau_r),),
             initial={"r": self.target_rate, "g_scaling": 1.0},
             namespace=self.namespace(),
-            every_rate_dt=("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)",),
+            regular=every_rate_dt("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)"),
             synapses={"exc": SynapseTerms(weight_factor="g_scaling_post")},
         )

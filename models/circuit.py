@@ -1,228 +1,89 @@
-"""Compose a neuron model with any set of mechanisms into Brian2 objects.
+"""Build Brian2 populations and connections that components add equations to.
 
-A *mechanism* (see :mod:`homeostasis`) is anything with two methods:
+A :class:`Circuit` reads as Brian2: :meth:`~Circuit.population` makes a ``NeuronGroup``
+from a neuron model, :meth:`~Circuit.connect` makes ``Synapses`` (with your own synapse
+model, ``on_pre``/``on_post`` code and delays if you give them, onto a whole population or a
+subgroup), :meth:`~Circuit.add` takes any other Brian2 object (inputs, monitors) and
+:meth:`~Circuit.network` hands back a ``Network`` of everything. What is not plain Brian2 is
+that *components* add to these objects (see :mod:`models.contribution`):
 
-``contribution(model) -> Contribution``
-    Equation text it adds to the neurons of a population and to the synapses onto them.
-``objects(group, circuit) -> list``
-    Extra Brian2 objects it needs once the group exists (an inhibitory pool, a controller
-    that tracks the population's mean rate). May return an empty list.
+- a population's components (homeostatic mechanisms, from the :mod:`homeostasis` package)
+  add neuron equations, reset statements and regular updates, and add terms to every
+  synapse of a given role (``"exc"``, ``"inh"``) onto the population;
+- a connection's ``plasticity`` (Hebbian rules, :mod:`models.hebbian`) adds terms to that
+  connection only.
 
-A :class:`Circuit` collects populations and connections, merges each population's model
-with the contributions of its mechanisms (checking that no two disagree on a parameter), and
-hands back a :class:`~brian2.Network`. Everything is generated code: no Python callback runs
-during a simulation, so the same circuit runs on the numpy, cython and cpp_standalone targets.
+A component object has ``contribution(model) -> Contribution`` and, if it needs extra Brian2
+objects once the group exists (an inhibitory pool, a controller), ``objects(group, circuit)``.
+Everything is generated code: no Python callback runs during a simulation, so a circuit runs
+unchanged on the numpy, cython and cpp_standalone targets.
 
 Examples
 --------
->>> from brian2 import Hz, nA, pA, PoissonGroup
+>>> from brian2 import Hz, nA, pA, ms, PoissonGroup, SpikeMonitor
 >>> from models import CurrentLIF
 >>> c = Circuit()
 >>> E = c.population("E", CurrentLIF(), 20, I_ext=0.15 * nA)
 >>> inp = c.add(PoissonGroup(50, 10 * Hz, name="inp"))
->>> syn = c.connect(inp, E, role="exc", weight=50 * pA, p=0.2)
+>>> syn = c.connect(inp, E[:10], "exc", weight=50 * pA, p=0.2, delay=1 * ms)
+>>> spikes = c.add(SpikeMonitor(E))
 >>> net = c.network()
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import (
     Clock,
     DimensionMismatchError,
+    Equations,
     Network,
     NeuronGroup,
     Quantity,
     Synapses,
-    defaultclock,
     get_dimensions,
+    get_unit,
     have_same_dimensions,
     ms,
 )
+from brian2.groups.subgroup import Subgroup
 
-__all__ = ["Contribution", "SynapseTerms", "SpikeTrace", "Circuit", "merge_namespaces", "presynaptic_traces",
-           "RATE_TRACE"]
+from .contribution import Contribution, SynapseTerms, merge_namespaces, merge_traces
 
-#: The firing-rate estimate every mechanism that needs one shares: an exponential trace of
-#: the spike train whose mean is the rate (each spike adds 1/tau_r, which decays with tau_r).
-#: The decay is slow, so it is applied exactly every ``RATE_DT`` by a ``run_regularly``
-#: (``r *= exp(-RATE_DT/tau_r)``) rather than integrated at every time step; the trace
-#: then costs nothing per step, and a spike's share of one interval's decay is off by at most
-#: ``RATE_DT/tau_r`` (1 % for tau_r = 100 ms).
-RATE_TRACE = "r : Hz"
-RATE_DT = 1 * ms
-
-
-@dataclass(frozen=True)
-class SpikeTrace:
-    """A neuron's exponentially decaying spike count: ``dx/dt = -x/tau``, ``x += 1`` per spike.
-
-    Spike-timing rules read such traces of their pre- and postsynaptic neurons. A trace of
-    one neuron is the same for every synapse it makes, so it lives on the neuron (one
-    update per neuron and step) rather than on each synapse (an exponential per synapse and
-    spike): the rule is unchanged, its cost is not.
-
-    Attributes
-    ----------
-    name : str
-        Neuron variable of the trace (``x_stdp``).
-    tau_name : str
-        Name of its time constant in the namespace (``tau_stdp``).
-    tau : Quantity
-        The time constant.
-    """
-
-    name: str
-    tau_name: str
-    tau: Quantity
-
-    @property
-    def presynaptic(self) -> str:
-        """The name synapse statements use for the presynaptic neuron's trace."""
-        return f"{self.name}_presynaptic"
-
-
-@dataclass
-class SynapseTerms:
-    """What a mechanism adds to the synapses of one role onto its population.
-
-    Attributes
-    ----------
-    model : str
-        Synapse equation lines (e.g. STDP traces).
-    on_pre, on_post : str
-        Statements appended to the presynaptic / postsynaptic pathway.
-    weight_factor : str
-        Expression multiplying ``w`` when a spike is transmitted: a gain of the
-        postsynaptic neuron (``g_scaling_post``) or of the whole population. Synapses with
-        factors have ``w_eff``, ``w`` times all of them: the weight a spike transmits.
-    namespace : dict
-        Constants the statements refer to.
-    pre_traces : tuple of SpikeTrace
-        Spike traces of the presynaptic neurons the statements read, by
-        ``SpikeTrace.presynaptic``. Read from the source population when it keeps the trace
-        (see ``traces`` of :meth:`Circuit.population`), else kept on each synapse
-        (event-driven): the same values, at a higher cost.
-    """
-
-    model: str = ""
-    on_pre: str = ""
-    on_post: str = ""
-    weight_factor: str = ""
-    namespace: dict = field(default_factory=dict)
-    pre_traces: tuple = ()
-
-
-@dataclass
-class Contribution:
-    """What a mechanism adds to a population's neurons, and to synapses onto them.
-
-    Attributes
-    ----------
-    equations : str
-        Neuron equation lines.
-    reset : str
-        Statements appended to the reset (spiking models only).
-    claims : tuple of str
-        Adaptable model parameters this mechanism turns into state variables (it must then
-        define them in ``equations``).
-    rate_trace : bool
-        Whether it reads the shared rate trace ``r`` (time constant ``tau_r`` in
-        ``namespace``).
-    traces : tuple of SpikeTrace
-        Spike traces the population's neurons keep (a postsynaptic STDP trace).
-    initial : dict
-        Initial values of neuron variables.
-    namespace : dict
-        Constants the equations refer to.
-    synapses : dict of str to SynapseTerms
-        Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
-    every_rate_dt : tuple of str
-        Slow updates of the neurons (one Euler step of a slow variable), run every
-        ``rate_dt`` right after the rate trace's own update and in the same code block
-        (needs ``rate_trace``; ``rate_dt`` is then in the namespace).
-    """
-
-    equations: str = ""
-    reset: str = ""
-    claims: tuple = ()
-    rate_trace: bool = False
-    traces: tuple = ()
-    initial: dict = field(default_factory=dict)
-    namespace: dict = field(default_factory=dict)
-    synapses: dict = field(default_factory=dict)
-    every_rate_dt: tuple = ()
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    try:
-        return have_same_dimensions(a, b) and np.array_equal(np.asarray(a), np.asarray(b))
-    except Exception:  # noqa: BLE001 - uncomparable values are different values
-        return False
-
-
-def merge_namespaces(parts) -> dict:
-    """Merge ``(owner, namespace)`` pairs; the same name with two values is an error.
-
-    One name means one thing in a population: if intrinsic plasticity and synaptic scaling
-    both read ``target_rate``, they must agree on it.
-    """
-    merged, owners = {}, {}
-    for owner, ns in parts:
-        for key, value in ns.items():
-            if key in merged and not _same(merged[key], value):
-                raise ValueError(
-                    f"{owners[key]} and {owner} disagree on {key!r}: {merged[key]!r} vs {value!r}; "
-                    "mechanisms acting on one population must share parameters of the same name"
-                )
-            merged.setdefault(key, value)
-            owners.setdefault(key, owner)
-    return merged
-
-
-def presynaptic_traces(model, mechanisms, role: str) -> tuple:
-    """Spike traces that ``mechanisms`` on ``model`` neurons read from their ``role`` inputs.
-
-    Give them as ``traces`` to the population that will be the source of those synapses
-    (the inhibitory population for :class:`~homeostasis.InhibitorySTDP` on ``"inh"``).
-    """
-    found = []
-    for m in mechanisms:
-        terms = m.contribution(model).synapses.get(role)
-        found += [t for t in (terms.pre_traces if terms else ()) if t not in found]
-    return tuple(found)
-
-
-def _merge_traces(parts) -> dict:
-    traces: dict = {}
-    for owner, trace in parts:
-        if trace.name in traces and traces[trace.name][1] != trace:
-            raise ValueError(f"{traces[trace.name][0]} and {owner} define the spike trace {trace.name!r} differently: "
-                             f"{traces[trace.name][1]} vs {trace}")
-        traces.setdefault(trace.name, (owner, trace))
-    return {name: trace for name, (_, trace) in traces.items()}
+__all__ = ["Circuit"]
 
 
 def _name(obj) -> str:
     return type(obj).__name__
 
 
+def _key(contribution: Contribution) -> str:
+    """Identity of a contribution's content (a required contribution is added once)."""
+    return repr(contribution)
+
+
+def _flatten(owner: str, contribution: Contribution, seen: set, out: list):
+    """Required contributions first (each once), then the contribution itself."""
+    for required in contribution.requires:
+        _flatten(f"{owner} (required)", required, seen, out)
+    key = _key(contribution)
+    if key not in seen:
+        seen.add(key)
+        out.append((owner, contribution))
+
+
 class _Population:
-    def __init__(self, group, model, mechanisms, contributions, namespace, traces):
+    def __init__(self, group, model, components, contributions, namespace, traces):
         self.group = group
-        self.traces = traces
         self.model = model
-        self.mechanisms = mechanisms
-        self.contributions = contributions
+        self.components = components
+        self.contributions = contributions  # (owner, Contribution), requirements included
         self.namespace = namespace
+        self.traces = traces
         self.roles_connected: set = set()
 
 
 class Circuit:
-    """A collection of populations, connections and mechanisms that builds a Network.
+    """Populations, connections and their components, built into one Brian2 ``Network``.
 
     Parameters
     ----------
@@ -234,22 +95,35 @@ class Circuit:
         self.name = name
         self._populations: dict[str, _Population] = {}
         self._objects: list = []
-        self._extra: list = []
         self._clocks: dict = {}
-        self._built = False
+        self._network: Network | None = None
+
+    def _check_open(self, what: str):
+        if self._network is not None:
+            raise RuntimeError(f"cannot {what}: the circuit's network was already built by network(); "
+                               "add everything before, or add to the returned Network with its own add()")
 
     def _clock(self, dt) -> Clock:
-        """One clock per interval of slow updates: with every extra clock, the runtime
+        """One clock per interval of regular updates: with every extra clock, the runtime
         targets' Python loop does more work at every time step."""
         key = round(float(dt / ms), 9)
         if key not in self._clocks:
             self._clocks[key] = Clock(dt, name=f"{self.name}_clock_{len(self._clocks)}")
         return self._clocks[key]
 
+    def _regular(self, group, blocks, label: str) -> list:
+        """``run_regularly`` objects for ``blocks``, joined per (dt, order) in the given order."""
+        joined: dict = {}
+        for block in blocks:
+            joined.setdefault((round(float(block.dt / ms), 9), block.order), (block.dt, []))[1].append(block.code)
+        return [group.run_regularly("\n".join(codes), clock=self._clock(dt), order=order,
+                                    name=f"{group.name}_{label}_{k}")
+                for k, ((_, order), (dt, codes)) in enumerate(joined.items())]
+
     # -- populations ---------------------------------------------------------------------
-    def population(self, name: str, model, n: int, mechanisms=(), dt=None, namespace=None, traces=(),
-                   **initial) -> NeuronGroup:
-        """Create ``n`` neurons of ``model`` with ``mechanisms`` acting on them.
+    def population(self, name: str, model, n: int, components=(), dt=None, namespace=None, traces=(),
+                   method=None, **initial) -> NeuronGroup:
+        """Create ``n`` neurons of ``model`` with ``components`` acting on them.
 
         Parameters
         ----------
@@ -257,73 +131,72 @@ class Circuit:
             Population name (``circuit["E"]`` retrieves the group).
         model : models.NeuronModel
         n : int
-        mechanisms : sequence
-            Mechanisms acting on these neurons and on the synapses onto them.
+        components : sequence
+            Objects with ``contribution(model)`` acting on these neurons and on the synapses
+            onto them (the homeostatic mechanisms of :mod:`homeostasis`).
         dt : Quantity, optional
             Integration time step of this population (defaults to ``defaultclock.dt``).
         namespace : dict, optional
             Further names the equations refer to (a :class:`~brian2.TimedArray` drive).
         traces : sequence of SpikeTrace
-            Spike traces to keep for the mechanisms of the populations these neurons project
-            to (see :func:`presynaptic_traces`); the population's own mechanisms add theirs.
+            Spike traces these neurons keep for the synapses that read them (the ``traces``
+            of a Hebbian rule or mechanism on connections from or to this population);
+            the components' own traces are added.
+        method : str, optional
+            Integration method; defaults to the model's (named, so Brian2 spends no time
+            choosing one).
         **initial
             Initial values of neuron variables (``v=-60*mV``, ``I_ext=0.2*nA``, arrays allowed).
         """
-        if self._built:
-            raise RuntimeError("the circuit's network was already built; create a new Circuit")
+        self._check_open("add a population")
         if name in self._populations:
             raise ValueError(f"population {name!r} exists already")
         if not (isinstance(n, (int, np.integer)) and n > 0):
             raise ValueError(f"population size n must be a positive integer, got {n!r}")
-        mechanisms = tuple(mechanisms)
-        contributions = [m.contribution(model) for m in mechanisms]
+        components = tuple(components)
+        parts, seen = [], set()
+        for comp in components:
+            _flatten(_name(comp), comp.contribution(model), seen, parts)
 
-        claimed: dict[str, str] = {}
-        for m, c in zip(mechanisms, contributions):
-            for var in c.claims:
-                if var not in model.adaptable():
-                    raise ValueError(f"{_name(m)} adapts {var!r}, which {_name(model)} does not expose")
-                if var in claimed:
-                    raise ValueError(f"{claimed[var]} and {_name(m)} both adapt {var!r} of {_name(model)}")
-                claimed[var] = _name(m)
-
-        lines = [model.equations()]
         adaptable = model.adaptable()
-        for var, value in adaptable.items():
-            if var not in claimed:
-                lines.append(f"{var} : {_unit_string(value)}")
-        needs_trace = any(c.rate_trace for c in contributions)
-        for m, c in zip(mechanisms, contributions):
-            if c.every_rate_dt and not c.rate_trace:
-                raise ValueError(f"{_name(m)} has updates every rate_dt but does not ask for the rate trace")
-        if needs_trace:
-            if not model.spiking:
-                raise ValueError(f"a rate trace needs a spiking model, not {_name(model)}")
-            lines.append(RATE_TRACE)
-        lines += [c.equations for c in contributions if c.equations]
-        spike_traces = _merge_traces([(_name(m), t) for m, c in zip(mechanisms, contributions) for t in c.traces]
-                                     + [(f"the traces of population {name!r}", t) for t in traces])
-        if spike_traces and not model.spiking:
-            raise ValueError(f"spike traces need a spiking model, not {_name(model)}")
-        lines += [f"d{t.name}/dt = -{t.name} / {t.tau_name} : 1" for t in spike_traces.values()]
+        claimed: dict[str, str] = {}
+        for owner, c in parts:
+            for var in c.claims:
+                if var not in adaptable:
+                    raise ValueError(f"{owner} adapts {var!r}, which {_name(model)} does not expose")
+                if var in claimed:
+                    raise ValueError(f"{claimed[var]} and {owner} both adapt {var!r} of {_name(model)}")
+                claimed[var] = owner
+
+        spike_traces = merge_traces([(owner, t) for owner, c in parts for t in c.traces]
+                                    + [(f"the traces of population {name!r}", t) for t in traces])
+        if not model.spiking:
+            for owner, c in parts:
+                if c.reset:
+                    raise ValueError(f"{owner} adds a reset, which {_name(model)} (not spiking) has not")
+            if spike_traces:
+                raise ValueError(f"spike traces need a spiking model, not {_name(model)}")
 
         namespace = merge_namespaces(
-            [(_name(model), model.namespace())] + [(_name(m), c.namespace) for m, c in zip(mechanisms, contributions)]
+            [(_name(model), model.namespace())] + [(owner, c.namespace) for owner, c in parts]
             + [(f"the traces of population {name!r}", {t.tau_name: t.tau}) for t in spike_traces.values()]
             + [(f"the namespace of population {name!r}", dict(namespace or {}))]
         )
-        if needs_trace and "tau_r" not in namespace:
-            raise ValueError("a mechanism asked for the rate trace but no mechanism set 'tau_r'")
-        if needs_trace:
-            namespace["rate_dt"] = max(RATE_DT, defaultclock.dt if dt is None else dt)
+        eqs = Equations(model.equations())
+        for var, value in adaptable.items():
+            if var not in claimed:
+                eqs += Equations(f"{var} : {_unit_string(value)}")
+        for _, c in parts:
+            if c.equations.strip():
+                eqs += Equations(c.equations)
+        for t in spike_traces.values():
+            eqs += Equations(f"d{t.name}/dt = -{t.name} / {t.tau_name} : 1")
 
-        kwargs = dict(model="\n".join(lines), namespace=namespace, method=model.method,
-                      name=f"{self.name}_{name}")
+        kwargs = dict(model=eqs, namespace=namespace, method=method or model.method, name=f"{self.name}_{name}")
         if dt is not None:
             kwargs["dt"] = dt
         if model.spiking:
-            reset = ([model.reset] + (["r += 1 / tau_r"] if needs_trace else [])
-                     + [f"{t} += 1" for t in spike_traces] + [c.reset for c in contributions if c.reset])
+            reset = ([model.reset] + [c.reset for _, c in parts if c.reset] + [f"{t} += 1" for t in spike_traces])
             kwargs.update(threshold=model.threshold, reset="\n".join(reset),
                           refractory=getattr(model, "tau_ref", False))
         group = NeuronGroup(n, **kwargs)
@@ -333,57 +206,73 @@ class Circuit:
                 setattr(group, var, value)
         if model.spiking:
             group.v = getattr(model, "E_L")
-        for c in contributions:
+        for _, c in parts:
             for var, value in c.initial.items():
                 setattr(group, var, value)
         for var, value in initial.items():
             if var not in group.variables:
                 raise ValueError(f"population {name!r} has no variable {var!r}")
             setattr(group, var, value)
-        if needs_trace:
-            # the trace decays first, then the mechanisms' slow updates read it: one code
-            # block on one shared clock, so one call per rate_dt however many mechanisms read
-            # the trace (on the runtime targets every extra clock and code object costs
-            # Python work at every step); order -2: before the other slow updates of the step
-            code = "\n".join(["r *= exp(-rate_dt / tau_r)"] + [u for c in contributions for u in c.every_rate_dt])
-            self._extra.append(group.run_regularly(code, clock=self._clock(namespace["rate_dt"]), order=-2,
-                                                   name=f"{group.name}_rate_trace_regularly"))
 
-        pop = _Population(group, model, mechanisms, contributions, namespace, spike_traces)
+        pop = _Population(group, model, components, parts, namespace, spike_traces)
         self._populations[name] = pop
         self._objects.append(group)
-        for m in mechanisms:
-            self._extra.extend(m.objects(group, self) or [])
+        self._objects.extend(self._regular(group, [b for _, c in parts for b in c.regular], "regularly"))
+        for comp in components:
+            self._objects.extend(getattr(comp, "objects", lambda g, c: [])(group, self) or [])
         return group
 
     def model_of(self, group) -> object:
-        """The neuron model of a population of this circuit."""
+        """The neuron model of a population (or subgroup of one) of this circuit."""
         return self._population_of(group).model
 
     def __getitem__(self, name: str) -> NeuronGroup:
         return self._populations[name].group
 
     # -- connections ---------------------------------------------------------------------
-    def connect(self, source, target: NeuronGroup, role: str, weight, p=None, i=None, j=None,
-                condition=None, delay=None, name=None) -> Synapses:
-        """Connect ``source`` to the population ``target`` with synapses of ``role``.
+    def connect(self, source, target, role: str, weight, p=None, i=None, j=None, condition=None, delay=None,
+                model=None, on_pre=None, on_post=None, plasticity=(), method="euler", namespace=None,
+                name=None) -> Synapses:
+        """Connect ``source`` to ``target`` with synapses of ``role``.
 
-        The target population's mechanisms add their terms for ``role`` (plasticity,
-        scaling, gains) to these synapses.
+        The target population's components add their terms for ``role`` (plasticity,
+        scaling, gains) to these synapses, and so do the rules in ``plasticity``.
 
         Parameters
         ----------
         source : brian2 group
-        target : NeuronGroup
-            A population created by :meth:`population`.
+            Any group with spikes (a population of this circuit, a subgroup, a
+            ``PoissonGroup``, a ``SpikeGeneratorGroup``).
+        target : NeuronGroup or Subgroup
+            A population created by :meth:`population`, or a slice of one (``E[:10]``).
         role : {"exc", "inh"}
+            Which synaptic variable of the target model a spike increments (the model's
+            ``synapse_targets``) and which components' terms apply.
         weight : Quantity or str
             Initial weight ``w`` in the unit the target model expects for this role, or a
             Brian2 expression for it.
         p, i, j, condition
             Passed to :meth:`brian2.Synapses.connect` (all-to-all if none is given).
         delay : Quantity, optional
+            Transmission delay (a scalar, or per synapse after creation).
+        model : str or Equations, optional
+            Your own synapse equations; ``w`` is declared for you unless you declare it.
+        on_pre : str, optional
+            Replaces the default transmission ``X_post += w`` (or ``w_eff`` when the
+            target's components scale the transmitted weight; then use ``w_eff``).
+            Components' statements are appended.
+        on_post : str, optional
+            Your postsynaptic statements; components' statements are appended.
+        plasticity : sequence
+            Hebbian rules (:mod:`models.hebbian`) of this connection: objects with
+            ``synapse_terms(target_model) -> SynapseTerms``.
+        method : str
+            Integration method of the synapse equations.
+        namespace : dict, optional
+            Further names your statements refer to.
+        name : str, optional
         """
+        self._check_open("connect")
         pop = self._population_of(target)
         targets = pop.model.synapse_targets
         if role not in targets:
@@ -397,81 +286,121 @@ class Circuit:
             if not np.all(np.isfinite(np.asarray(weight))) or np.any(np.asarray(weight) < 0):
                 raise ValueError(f"weight of the {role!r} synapses must be finite and non-negative, got {weight!r}")
 
-        terms = [(m, c.synapses[role]) for m, c in zip(pop.mechanisms, pop.contributions) if role in c.synapses]
+        terms = [(owner, c.synapses[role]) for owner, c in pop.contributions if role in c.synapses]
+        for rule in plasticity:
+            rule_terms = rule.synapse_terms(pop.model)
+            if not isinstance(rule_terms, SynapseTerms):
+                raise TypeError(f"{_name(rule)}.synapse_terms must return SynapseTerms, got {_name(rule_terms)}")
+            terms.append((_name(rule), rule_terms))
         factors = [t.weight_factor for _, t in terms if t.weight_factor]
-        # w_eff, the transmitted weight, is a subexpression: the factors cost one multiply
-        # per transmitted spike, and no update of the weights themselves. Without factors
-        # there is no w_eff (Brian2's cython target cannot compile a bare alias of w)
+
         unit_text = _unit_string(unit)
-        lines = [f"w : {unit_text}"] + ([f"w_eff = w * {' * '.join(factors)} : {unit_text}"] if factors else [])
-        trace_model, trace_pre, trace_ns = self._presynaptic_traces(source, [t for _, t in terms])
-        model = "\n".join(lines + trace_model + [t.model for _, t in terms if t.model])
-        transmit = f"{var}_post += {'w_eff' if factors else 'w'}"
-        on_pre = "\n".join([transmit] + trace_pre + [t.on_pre for _, t in terms if t.on_pre])
-        on_post = "\n".join(t.on_post for _, t in terms if t.on_post) or None
-        namespace = merge_namespaces([(f"population {target.name}", pop.namespace)]
-                                     + [(_name(m), t.namespace) for m, t in terms]
-                                     + [("the presynaptic traces", trace_ns)])
+        eqs = Equations(str(model)) if model is not None else Equations("")
+        if "w" not in eqs.names:
+            eqs += Equations(f"w : {unit_text}")
+        # w_eff, the transmitted weight, is a subexpression: the factors cost one multiply per
+        # transmitted spike and no update of the weights themselves. Without factors there is
+        # no w_eff (Brian2's cython target cannot compile a bare alias of w)
+        if factors:
+            eqs += Equations(f"w_eff = w * {' * '.join(factors)} : {unit_text}")
+        pre_model, pre_on, post_model, post_on, trace_ns = self._traces(source, pop, target, terms)
+        for line in pre_model + post_model:
+            eqs += Equations(line)
+        for _, t in terms:
+            if t.model.strip():
+                eqs += Equations(t.model)
+
+        transmit = on_pre if on_pre is not None else f"{var}_post += {'w_eff' if factors else 'w'}"
+        if on_pre is not None and factors and "w_eff" not in on_pre:
+            raise ValueError(f"the components of population {target.name} scale the transmitted weight "
+                             f"({', '.join(factors)}): write w_eff, not w, in on_pre")
+        # a presynaptic trace kept per synapse counts its own spike first; a postsynaptic one
+        # counts it last, after the rules read the value before the spike
+        pre_code = "\n".join(s for s in [transmit] + pre_on + [t.on_pre for _, t in terms] if s.strip())
+        post_code = "\n".join(s for s in [on_post or ""] + [t.on_post for _, t in terms] + post_on if s.strip())
+        ns = merge_namespaces([(f"population {target.name}", pop.namespace)]
+                              + [(owner, t.namespace) for owner, t in terms]
+                              + [("the spike traces", trace_ns),
+                                 (f"the namespace of the connection onto {target.name}", dict(namespace or {}))])
         syn_name = name or f"{self.name}_{getattr(source, 'name', 'src')}_to_{target.name}_{role}"
-        syn = Synapses(source, target, model=model, on_pre=on_pre, on_post=on_post,
-                       namespace=namespace, delay=delay, method="euler", name=syn_name)
+        syn = Synapses(source, target, model=eqs, on_pre=pre_code, on_post=post_code or None,
+                       namespace=ns, delay=delay, method=method, name=syn_name)
         kw = {k: v for k, v in dict(p=p, i=i, j=j, condition=condition).items() if v is not None}
         syn.connect(**kw) if kw else syn.connect()
         syn.w = weight
         pop.roles_connected.add(role)
         self._objects.append(syn)
+        self._objects.extend(self._regular(syn, [b for _, t in terms for b in t.regular], "regularly"))
         return syn
 
-    def _presynaptic_traces(self, source, terms) -> tuple:
-        """Synapse model lines, on_pre lines and namespace giving access to the source's traces."""
-        source_pop = next((p for p in self._populations.values() if p.group is source), None)
-        kept = source_pop.traces if source_pop else {}
-        model, on_pre, namespace = [], [], {}
-        needed = _merge_traces([("a mechanism", tr) for t in terms for tr in t.pre_traces])
+    def _traces(self, source, pop, target, terms) -> tuple:
+        """Synapse lines and statements giving access to the pre- and postsynaptic traces."""
+        source_pop = self._find(source)
+        kept_pre = source_pop.traces if source_pop else {}
+        pre_needed = merge_traces([(owner, tr) for owner, t in terms for tr in t.pre_traces])
+        post_needed = merge_traces([(owner, tr) for owner, t in terms for tr in t.post_traces])
+        pre_model, pre_on, post_model, post_on, namespace = [], [], [], [], {}
         # Synapses run after the thresholds and before the resets, so a neuron's trace does
-        # not yet count a spike of this time step; adding it (lastspike == t) gives the
-        # trace a per-synapse trace would have, incremented first thing on the spike
+        # not yet count a spike of this time step; adding it (lastspike == t) gives the value
+        # a per-synapse trace has, incremented first thing on the presynaptic spike
         same_step = ("lastspike" in source.variables
                      and getattr(getattr(source, "clock", None), "name", None) == "defaultclock")
-        for trace in needed.values():
-            if kept.get(trace.name) == trace and same_step:  # read the presynaptic neuron's own trace
-                model.append(f"{trace.presynaptic} = {trace.name}_pre + int(lastspike_pre == t) : 1")
-            else:  # the source does not keep it: the same trace, on every synapse
-                model.append(f"d{trace.presynaptic}/dt = -{trace.presynaptic} / {trace.tau_name} : 1 (event-driven)")
-                on_pre.append(f"{trace.presynaptic} += 1")
+        for trace in pre_needed.values():
+            if kept_pre.get(trace.name) == trace and same_step:
+                pre_model.append(f"{trace.presynaptic} = {trace.name}_pre + int(lastspike_pre == t) : 1")
+            else:
+                pre_model.append(f"d{trace.presynaptic}/dt = -{trace.presynaptic} / {trace.tau_name} : 1 (event-driven)")
+                pre_on.append(f"{trace.presynaptic} += 1")
                 namespace[trace.tau_name] = trace.tau
-        return model, on_pre, namespace
+        for trace in post_needed.values():
+            if pop.traces.get(trace.name) == trace:  # the reset has not yet counted this step's spike
+                post_model.append(f"{trace.postsynaptic} = {trace.name}_post : 1")
+            else:
+                post_model.append(
+                    f"d{trace.postsynaptic}/dt = -{trace.postsynaptic} / {trace.tau_name} : 1 (event-driven)")
+                post_on.append(f"{trace.postsynaptic} += 1")
+                namespace[trace.tau_name] = trace.tau
+        return pre_model, pre_on, post_model, post_on, namespace
 
     def add(self, *objects):
-        """Add Brian2 objects (inputs, monitors) to the network; returns the first one."""
+        """Add Brian2 objects (inputs, monitors) to the network; returns them (one: itself)."""
+        self._check_open("add objects")
         self._objects.extend(objects)
-        return objects[0] if objects else None
+        return objects[0] if len(objects) == 1 else objects
 
     # -- network -------------------------------------------------------------------------
     def network(self) -> Network:
-        """A Network of everything; checks every mechanism found the synapses it acts on."""
+        """The Network of everything; checks that every component found the synapses it acts on.
+
+        Called once: the circuit is then closed (later changes raise ``RuntimeError``); add
+        further objects to the returned Network itself.
+        """
+        if self._network is not None:
+            return self._network
         for name, pop in self._populations.items():
-            for m, c in zip(pop.mechanisms, pop.contributions):
+            for owner, c in pop.contributions:
                 missing = set(c.synapses) - pop.roles_connected
                 if missing:
-                    raise ValueError(
-                        f"{_name(m)} acts on {sorted(missing)} synapses onto population {name!r}, "
-                        "but none were connected")
-        self._built = True
-        return Network(*self._objects, *self._extra)
+                    raise ValueError(f"{owner} acts on {sorted(missing)} synapses onto population {name!r}, "
+                                     "but none were connected")
+        self._network = Network(*self._objects)
+        return self._network
+
+    def _find(self, group):
+        if isinstance(group, Subgroup):  # its source is a weak proxy: compare by name
+            return next((p for p in self._populations.values() if p.group.name == group.source.name), None)
+        return next((p for p in self._populations.values() if p.group is group), None)
 
     def _population_of(self, group) -> _Population:
-        for pop in self._populations.values():
-            if pop.group is group:
-                return pop
-        raise ValueError(f"{getattr(group, 'name', group)!r} is not a population of this circuit")
+        pop = self._find(group)
+        if pop is None:
+            raise ValueError(f"{getattr(group, 'name', group)!r} is not a population of this circuit "
+                             "(nor a subgroup of one)")
+        return pop
 
 
 def _unit_string(value) -> str:
     """Brian2 unit text for a value or unit (``1`` for dimensionless)."""
     if isinstance(value, Quantity) and not value.is_dimensionless:
-        from brian2 import get_unit
-
         return repr(get_unit(get_dimensions(value)))
     return "1"
-

@@ -9,7 +9,7 @@ import pytest
 from brian2 import Hz, SpikeMonitor, mV, ms, nS, pA, second
 
 from homeostasis import AdaptiveThreshold, InhibitorySTDP, SynapticScaling
-from models import Circuit, ConductanceLIF, presynaptic_traces
+from models import Circuit, ConductanceLIF
 from simulations.backend import simulation
 
 pytestmark = pytest.mark.compiled
@@ -27,7 +27,7 @@ def _run(backend):
         E = c.population("E", model, n_e, mechanisms, I_ext=rng.uniform(150, 300, n_e) * pA,
                          v=rng.uniform(-60, -50, n_e) * mV)
         I = c.population("I", model, n_i, I_ext=rng.uniform(150, 300, n_i) * pA, v=rng.uniform(-60, -50, n_i) * mV,
-                         traces=presynaptic_traces(model, mechanisms, "inh"))
+                         traces=[t for m in mechanisms for t in m.traces])
         syn = {}
         for name, (src, tgt, role, w) in {"EE": (E, E, "exc", 1 * nS), "EI": (E, I, "exc", 1 * nS),
                                           "IE": (I, E, "inh", 3 * nS), "II": (I, I, "inh", 3 * nS)}.items():

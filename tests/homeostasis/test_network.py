@@ -62,7 +62,7 @@ def test_inhibitory_stdp_with_neuron_traces_equals_the_per_synapse_rule(source_k
     from brian2 import Network, ms, pA, start_scope
 
     from homeostasis import InhibitorySTDP
-    from models import Circuit, ConductanceLIF, poisson_source, presynaptic_traces
+    from models import Circuit, ConductanceLIF, poisson_source
 
     start_scope()
     seed(3)
@@ -71,7 +71,7 @@ def test_inhibitory_stdp_with_neuron_traces_equals_the_per_synapse_rule(source_k
     c = Circuit("vt")
     E = c.population("E", model, 30, [rule], I_ext=np.linspace(150, 400, 30) * pA)
     if source_kind == "population":
-        src = c.population("I", model, 20, traces=presynaptic_traces(model, [rule], "inh"),
+        src = c.population("I", model, 20, traces=rule.traces,
                            I_ext=np.linspace(250, 450, 20) * pA)
         assert "x_stdp" in src.variables
     else:

@@ -1,0 +1,208 @@
+"""What a component adds to the Brian2 objects a :class:`~models.Circuit` builds.
+
+A *component* is anything that extends a population or a connection with equations of its
+own: a homeostatic mechanism (see the :mod:`homeostasis` package) on the neurons of a
+population and on the synapses onto them, or a Hebbian rule (:mod:`models.hebbian`) on one
+connection. It says what it adds with the plain value objects of this module, and the
+circuit merges them into ``Equations``, reset statements, ``on_pre``/``on_post`` code,
+namespaces and ``run_regularly`` blocks, checking that no two components disagree.
+
+Examples
+--------
+>>> from brian2 import ms
+>>> decay = Regular("x *= exp(-1*ms / tau_x)", dt=1 * ms)
+>>> part = Contribution(equations="x : 1", reset="x += 1", regular=(decay,),
+...                     namespace={"tau_x": 100 * ms})
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Quantity, have_same_dimensions
+
+__all__ = ["SpikeTrace", "Regular", "SynapseTerms", "Contribution", "merge_namespaces", "merge_traces"]
+
+
+@dataclass(frozen=True)
+class SpikeTrace:
+    """A neuron's exponentially decaying spike count: ``dx/dt = -x/tau``, ``x += 1`` per spike.
+
+    Spike-timing rules read such traces of their pre- and postsynaptic neurons. A trace of
+    one neuron is the same for every synapse it makes, so it can live on the neuron (one
+    update per neuron and step) rather than on each synapse (an exponential per synapse and
+    spike): the rule is unchanged, its cost is not. A population keeps the traces given to
+    it as ``traces=``; a connection whose source or target does not keep one gives each
+    synapse its own copy, event-driven.
+
+    Attributes
+    ----------
+    name : str
+        Neuron variable of the trace (``x_stdp``).
+    tau_name : str
+        Name of its time constant in the namespace (``tau_stdp``).
+    tau : Quantity
+        The time constant.
+    """
+
+    name: str
+    tau_name: str
+    tau: Quantity
+
+    @property
+    def presynaptic(self) -> str:
+        """The name synapse statements use for the presynaptic neuron's trace.
+
+        It counts a presynaptic spike of the current time step (``on_pre`` sees its own spike).
+        """
+        return f"{self.name}_presynaptic"
+
+    @property
+    def postsynaptic(self) -> str:
+        """The name synapse statements use for the postsynaptic neuron's trace.
+
+        It does not yet count a postsynaptic spike of the current time step: ``on_post``
+        reads the value just before its own spike, as the triplet rule needs.
+        """
+        return f"{self.name}_postsynaptic"
+
+
+@dataclass(frozen=True)
+class Regular:
+    """A block of code run every ``dt`` on a group (a Brian2 ``run_regularly``).
+
+    Blocks of one group with the same ``dt`` and ``order`` are joined, in the order the
+    components were given, into one code object: one call per interval however many
+    components update slow variables (on the runtime targets every code object costs Python
+    work at every one of its steps).
+
+    Attributes
+    ----------
+    code : str
+        Statements, as for :meth:`brian2.Group.run_regularly`.
+    dt : Quantity
+        Interval.
+    order : int
+        Brian2 scheduling order within the ``start`` slot.
+    """
+
+    code: str
+    dt: Quantity
+    order: int = 0
+
+
+@dataclass
+class SynapseTerms:
+    """What a component adds to synapses (of one role onto a population, or of one connection).
+
+    Attributes
+    ----------
+    model : str
+        Synapse equation lines (weights' own variables, summed variables onto the target).
+    on_pre, on_post : str
+        Statements appended to the presynaptic / postsynaptic pathway.
+    weight_factor : str
+        Expression multiplying ``w`` when a spike is transmitted: a gain of the
+        postsynaptic neuron (``g_scaling_post``) or of the whole population. Synapses with
+        factors have ``w_eff``, ``w`` times all of them: the weight a spike transmits.
+    namespace : dict
+        Constants the statements refer to.
+    pre_traces, post_traces : tuple of SpikeTrace
+        Spike traces of the pre- and postsynaptic neurons the statements read, by
+        ``SpikeTrace.presynaptic`` and ``SpikeTrace.postsynaptic``. Read from the neurons
+        when their population keeps the trace, else kept on each synapse (event-driven):
+        the same values, at a higher cost.
+    regular : tuple of Regular
+        Blocks run regularly on the synapses (a rescaling of the weights).
+    """
+
+    model: str = ""
+    on_pre: str = ""
+    on_post: str = ""
+    weight_factor: str = ""
+    namespace: dict = field(default_factory=dict)
+    pre_traces: tuple = ()
+    post_traces: tuple = ()
+    regular: tuple = ()
+
+
+@dataclass
+class Contribution:
+    """What a component adds to a population's neurons, and to the synapses onto them.
+
+    Attributes
+    ----------
+    equations : str
+        Neuron equation lines.
+    reset : str
+        Statements appended to the reset (spiking models only).
+    claims : tuple of str
+        Adaptable model parameters this component turns into state variables (it must then
+        define them in ``equations``).
+    traces : tuple of SpikeTrace
+        Spike traces the population's neurons keep (a postsynaptic STDP trace).
+    initial : dict
+        Initial values of neuron variables.
+    namespace : dict
+        Constants the equations refer to.
+    synapses : dict of str to SynapseTerms
+        Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
+    regular : tuple of Regular
+        Blocks run regularly on the neurons (one Euler step of a slow variable).
+    requires : tuple of Contribution
+        Contributions this one builds on (a shared rate estimate). Each is added once per
+        population however many components require it, before the components that do, so
+        its regular blocks run first.
+    """
+
+    equations: str = ""
+    reset: str = ""
+    claims: tuple = ()
+    traces: tuple = ()
+    initial: dict = field(default_factory=dict)
+    namespace: dict = field(default_factory=dict)
+    synapses: dict = field(default_factory=dict)
+    regular: tuple = ()
+    requires: tuple = ()
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if a is b:
+        return True
+    try:
+        return (isinstance(a, (Quantity, int, float, np.ndarray, np.number)) and have_same_dimensions(a, b)
+                and np.array_equal(np.asarray(a), np.asarray(b)))
+    except Exception:  # noqa: BLE001 - uncomparable values are different values
+        return False
+
+
+def merge_namespaces(parts) -> dict:
+    """Merge ``(owner, namespace)`` pairs; the same name with two values is an error.
+
+    One name means one thing in a population: if two components both read ``target_rate``,
+    they must agree on it.
+    """
+    merged, owners = {}, {}
+    for owner, ns in parts:
+        for key, value in ns.items():
+            if key in merged and not _same(merged[key], value):
+                raise ValueError(
+                    f"{owners[key]} and {owner} disagree on {key!r}: {merged[key]!r} vs {value!r}; "
+                    "components acting on one population must share parameters of the same name"
+                )
+            merged.setdefault(key, value)
+            owners.setdefault(key, owner)
+    return merged
+
+
+def merge_traces(parts) -> dict:
+    """Merge ``(owner, SpikeTrace)`` pairs by name; one name defined two ways is an error."""
+    traces: dict = {}
+    for owner, trace in parts:
+        if trace.name in traces and traces[trace.name][1] != trace:
+            raise ValueError(f"{traces[trace.name][0]} and {owner} define the spike trace {trace.name!r} differently: "
+                             f"{traces[trace.name][1]} vs {trace}")
+        traces.setdefault(trace.name, (owner, trace))
+    return {name: trace for name, (_, trace) in traces.items()}
