@@ -1,7 +1,7 @@
 """Neuron models as Brian2 equations, input helpers, Hebbian rules, and the circuit builder.
 
-Nothing here knows about homeostasis: the homeostatic mechanisms of the :mod:`homeostasis`
-package plug into :class:`Circuit` as components, through the value objects of
+Nothing here knows about homeostasis: the :mod:`homeostasis` package plugs into
+:class:`Circuit` as components, through the value objects of
 :mod:`models.contribution`.
 """
 from .circuit import Circuit

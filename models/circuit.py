@@ -7,7 +7,7 @@ subgroup), :meth:`~Circuit.add` takes any other Brian2 object (inputs, monitors)
 :meth:`~Circuit.network` hands back a ``Network`` of everything. What is not plain Brian2 is
 that *components* add to these objects (see :mod:`models.contribution`):
 
-- a population's components (homeostatic mechanisms, from the :mod:`homeostasis` package)
+- a population's components (those of the :mod:`homeostasis` package, for example)
   add neuron equations, reset statements and regular updates, and add terms to every
   synapse of a given role (``"exc"``, ``"inh"``) onto the population;
 - a connection's ``plasticity`` (Hebbian rules, :mod:`models.hebbian`) adds terms to that
@@ -133,14 +133,14 @@ class Circuit:
         n : int
         components : sequence
             Objects with ``contribution(model)`` acting on these neurons and on the synapses
-            onto them (the homeostatic mechanisms of :mod:`homeostasis`).
+            onto them (those of the :mod:`homeostasis` package).
         dt : Quantity, optional
             Integration time step of this population (defaults to ``defaultclock.dt``).
         namespace : dict, optional
             Further names the equations refer to (a :class:`~brian2.TimedArray` drive).
         traces : sequence of SpikeTrace
             Spike traces these neurons keep for the synapses that read them (the ``traces``
-            of a Hebbian rule or mechanism on connections from or to this population);
+            of a Hebbian rule or other component on connections from or to this population);
             the components' own traces are added.
         method : str, optional
             Integration method; defaults to the model's (named, so Brian2 spends no time

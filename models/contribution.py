@@ -1,7 +1,7 @@
 """What a component adds to the Brian2 objects a :class:`~models.Circuit` builds.
 
 A *component* is anything that extends a population or a connection with equations of its
-own: a homeostatic mechanism (see the :mod:`homeostasis` package) on the neurons of a
+own: a homeostatic component (see the :mod:`homeostasis` package) on the neurons of a
 population and on the synapses onto them, or a Hebbian rule (:mod:`models.hebbian`) on one
 connection. It says what it adds with the plain value objects of this module, and the
 circuit merges them into ``Equations``, reset statements, ``on_pre``/``on_post`` code,

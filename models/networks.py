@@ -55,7 +55,7 @@ def ei_network(n_e: int = 800, n_i: int = 200, p: float = 0.1, model: NeuronMode
         Constant drive current to every neuron.
     components_e, components_i : sequence
         Components acting on the E (resp. I) neurons and on the synapses onto them (the
-        homeostatic mechanisms of :mod:`homeostasis`).
+        components of the :mod:`homeostasis` package).
     extra : sequence
         Further Brian2 objects (monitors) to include in the network.
     namespace : dict, optional

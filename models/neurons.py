@@ -1,9 +1,9 @@
 """Neuron models as Brian2 equations.
 
 Each model is a frozen dataclass of parameters with units (validated on creation) that writes
-its equations as text. A model names the parameters a homeostatic mechanism may turn into
+its equations as text. A model names the parameters a component may turn into
 state (``adaptable``: the threshold of a spiking neuron, the gain and bias of a rate unit) and
-the synaptic variables incoming spikes increment (``synapse_targets``), so a mechanism can be
+the synaptic variables incoming spikes increment (``synapse_targets``), so a component can be
 composed with it without editing the model (see :mod:`models.circuit`).
 
 Examples
@@ -52,7 +52,7 @@ class NeuronModel(ParameterSet):
         raise NotImplementedError
 
     def adaptable(self) -> dict:
-        """Per-neuron parameters a mechanism may make dynamic: name -> initial value."""
+        """Per-neuron parameters a component may make dynamic: name -> initial value."""
         return {}
 
 
@@ -122,7 +122,7 @@ class CurrentLIF(NeuronModel):
     synapse_targets: ClassVar[dict] = {"exc": ("I_e", amp), "inh": ("I_i", amp)}
     threshold: ClassVar[str] = "v > v_th"
     reset: ClassVar[str] = "v = V_reset"
-    method: ClassVar[str] = "exact"  # linear: integrated exactly, whatever the mechanisms' traces add
+    method: ClassVar[str] = "exact"  # linear: integrated exactly, and so are the spike traces components add
 
     tau_m: object = param(20 * ms, ms, "membrane time constant")
     R_m: object = param(100 * Mohm, Mohm, "membrane resistance")

@@ -1,6 +1,6 @@
 """Parameters with units, validated when the object is made.
 
-Models and mechanisms are frozen dataclasses whose fields are declared with :func:`param`:
+Models and components are frozen dataclasses whose fields are declared with :func:`param`:
 a default, the Brian2 unit the value must have, and the range it must lie in. Validation runs
 in ``__post_init__``, so a wrong unit or a non-positive time constant fails where the object is
 created, before any Brian2 object exists or any simulation runs.
@@ -11,7 +11,7 @@ Examples
 >>> from brian2 import Hz, ms
 >>> @dataclass(frozen=True)
 ... class Trace(ParameterSet):
-...     tau_r: object = param(1000 * ms, ms, "time constant of the rate trace")
+...     tau_r: object = param(1000 * ms, ms, "time constant of a trace")
 >>> Trace(tau_r=5 * Hz)  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
 DimensionMismatchError: parameter 'tau_r' of Trace must have the unit of ms ...
@@ -85,7 +85,7 @@ def _unit_name(unit) -> str:
 
 @dataclass(frozen=True)
 class ParameterSet:
-    """Base for models and mechanisms: fields declared with :func:`param` are validated."""
+    """Base for models and components: fields declared with :func:`param` are validated."""
 
     def __post_init__(self):
         owner = type(self).__name__
