@@ -6,6 +6,9 @@ and with units attached, and returns a :class:`Result` (metrics, arrays, a figur
 files, seeding, timing and versions are the runner's job (:mod:`simulations.output`), so
 every experiment obeys the same output contract.
 
+An experiment also declares the metrics keys it promises (``required_metrics``): other
+tools read them, so the runner refuses to write a result that lacks one.
+
 Experiments live in :mod:`simulations.experiments`, one module each; importing
 :func:`registry` imports them all, so adding an experiment is adding a module.
 
@@ -13,14 +16,19 @@ Examples
 --------
 >>> from brian2 import Hz
 >>> @experiment("demo", "A demonstration.", params=[
-...     Param("target_rate", 5 * Hz, "Hz", "rate the mechanism holds", quick=5 * Hz)])
+...     Param("target_rate", 5 * Hz, "Hz", "rate the mechanism holds", quick=5 * Hz)],
+...     required_metrics=["target_rate_hz"], figure=False)
 ... def demo(p, ctx):
 ...     return Result(metrics={"target_rate_hz": float(p.target_rate / Hz)})
+>>> _ = _REGISTRY.pop("demo")
 """
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
+import re
+import string
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -138,13 +146,14 @@ class Result:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A registered experiment: its name, one-line description, parameters and function."""
+    """A registered experiment: name, one-line description, parameters, metrics and function."""
 
     name: str
     description: str
     params: tuple
     func: Callable[[Params, RunContext], Result]
     figure: bool = True  # part of `homeostasis figures`
+    required_metrics: tuple = ()
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -155,12 +164,58 @@ class Experiment:
     def defaults(self, quick: bool) -> dict:
         return {p.name: p.value(quick) for p in self.params}
 
+    def required_keys(self, values: Mapping[str, Any]) -> list:
+        """The flattened metrics keys a run with parameter ``values`` must produce.
+
+        A ``{param}`` field in a declared key stands for each comma-separated value of that
+        parameter, so a run narrowed to some datasets or methods (``--set methods=none,ssn``)
+        is held to the keys of exactly those.
+
+        Examples
+        --------
+        >>> exp = Experiment("x", "", (Param("methods", "a,b"),), None,
+        ...                  required_metrics=("{methods}.cv", "mean"))
+        >>> exp.required_keys({"methods": "b, c"})
+        ['b.cv', 'c.cv', 'mean']
+        """
+        keys = []
+        for template in self.required_metrics:
+            fields = _fields(template)
+            choices = [[v.strip() for v in str(values[f]).split(",") if v.strip()] for f in fields]
+            for combo in itertools.product(*choices):
+                keys.append(template.format(**dict(zip(fields, combo))))
+        return list(dict.fromkeys(keys))
+
 
 _REGISTRY: dict[str, Experiment] = {}
 
 
-def experiment(name: str, description: str, params=(), figure: bool = True):
-    """Register ``func(params, ctx) -> Result`` as the experiment ``name``."""
+def _fields(template: str) -> list:
+    """Parameter names in ``template`` (``"{datasets}.{methods}.x"`` -> datasets, methods)."""
+    return list(dict.fromkeys(f for _, f, _, _ in string.Formatter().parse(template) if f is not None))
+
+
+def experiment(name: str, description: str, params=(), figure: bool = True, required_metrics=()):
+    """Register ``func(params, ctx) -> Result`` as the experiment ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Name on the command line and of the result directory.
+    description : str
+        One line for ``homeostasis list``.
+    params : sequence of Param
+    figure : bool, default True
+        Whether ``homeostasis figures`` runs it.
+    required_metrics : sequence of str
+        Flattened metrics keys (``"batch.usage_cv"``) that other tools read; a run that
+        does not produce all of them is an error and writes nothing. ``{param}`` in a key
+        expands to each comma-separated value of that parameter
+        (``"{methods}.usage_cv"``), so narrowing a list parameter narrows the check.
+    """
+    if isinstance(required_metrics, str):
+        raise TypeError(f"required_metrics of experiment {name!r} must be a list of keys, not one string")
+    required_metrics = tuple(required_metrics)
 
     def decorate(func):
         if name in _REGISTRY and _REGISTRY[name].func is not func:
@@ -168,7 +223,14 @@ def experiment(name: str, description: str, params=(), figure: bool = True):
         names = [p.name for p in params]
         if len(set(names)) != len(names):
             raise ValueError(f"experiment {name!r} declares a parameter twice: {names}")
-        _REGISTRY[name] = Experiment(name, description, tuple(params), func, figure)
+        for key in required_metrics:
+            if not isinstance(key, str) or not re.fullmatch(r"[^\s]+", key):
+                raise ValueError(f"required_metrics of experiment {name!r}: {key!r} is not a metrics key")
+            unknown = [f for f in _fields(key) if f not in names]
+            if unknown:
+                raise ValueError(f"required_metrics of experiment {name!r}: {key!r} refers to "
+                                 f"{', '.join(unknown)}, not a parameter ({', '.join(names) or 'none'})")
+        _REGISTRY[name] = Experiment(name, description, tuple(params), func, figure, required_metrics)
         return func
 
     return decorate
