@@ -176,6 +176,12 @@ def _table(m, table) -> str:
 @experiment(
     "correspondence",
     "The four scales side by side: each biological mechanism and its deep-learning counterpart under one perturbation.",
+    required_metrics=[f"{scale}.{side}.{key}" for scale, keys in (
+        ("neuron", ("mean_dispersion_without", "mean_dispersion_with", "spread_dispersion_without",
+                    "spread_dispersion_with")),
+        ("synapse", ("direction_cosine", "length_ratio", "activity_recovery")),
+        ("layer", ("gain_invariance", "pattern_correlation")),
+        ("network", ("deviation_at_perturbation", "setpoint_error"))) for side in ("bio", "ann") for key in keys],
     params=[
         Param("target_rate", 5 * Hz, "Hz", "set-point rate of the spiking mechanisms"),
         Param("n_neurons", 30, None, "neurons of the neuron-scale simulation", quick=15),

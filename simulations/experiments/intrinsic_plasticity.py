@@ -79,6 +79,8 @@ def simulate_spiking_ip(with_ip=True, target_rate=5 * Hz, eta_threshold=1 * mV, 
 @experiment(
     "intrinsic-plasticity",
     "Neuron scale: Triesch's rule makes sigmoid outputs exponential; an adaptive threshold clusters LIF rates at a target.",
+    required_metrics=["target_mean", "output_mean", "output_cv", "kl_to_exponential", "target_rate_hz",
+                      "spiking_rate_mean_hz", "spiking_rate_cv_with_ip", "spiking_rate_cv_without_ip"],
     params=[
         Param("target_mean", 0.2, "1", "mean of the target exponential output (rate form)"),
         Param("tau_ip", 0.5 * second, "second", "learning time constant of gain and bias (dt / eta)"),

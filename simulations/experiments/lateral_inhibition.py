@@ -75,6 +75,7 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 *
 @experiment(
     "lateral-inhibition",
     "Layer scale: divisive normalization is invariant to a tenfold input gain; an inhibitory pool holds the active fraction.",
+    required_metrics=["gain_invariance", "pattern_correlation", "target_active_fraction", "active_fraction"],
     params=[
         Param("n_units", 50, None, "units of the rate layer"),
         Param("sigma", 0.1, "1", "semi-saturation constant of divisive normalization"),

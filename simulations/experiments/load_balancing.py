@@ -32,6 +32,8 @@ def hidden_usage(model, x) -> list:
 @experiment(
     "load-balancing",
     "ANN: normalized MLPs use their hidden units more evenly (lower usage CV, higher entropy, fewer dead units).",
+    # {methods}: each method run (--set methods=... narrows the list and the keys)
+    required_metrics=[f"{{methods}}.{key}" for key in ("usage_cv", "usage_entropy", "dead_fraction", "test_accuracy")],
     params=[
         Param("dataset", "mnist1d", None, "dataset"),
         Param("methods", ",".join(METHODS), None, "comma-separated methods"),

@@ -75,6 +75,8 @@ def _window(sim, start, stop) -> float:
 @experiment(
     "network-homeostasis",
     "Network scale: inhibitory plasticity (Vogels 2011) and a global gain bring an E/I network back to its set point.",
+    required_metrics=["target_rate_hz", "rate_initial_hz", "rate_final_hz", "rate_after_perturbation_hz",
+                      "rate_recovered_hz"],
     params=[
         Param("target_rate", 5 * Hz, "Hz", "set-point rate of the excitatory neurons"),
         Param("eta", 0.4 * nS, "nS", "learning rate of inhibitory plasticity", quick=0.8 * nS),

@@ -94,6 +94,8 @@ def format_table(summary: dict, title: str) -> str:
 @experiment(
     "normalization-benchmark",
     "ANN: test accuracy of every normalization on MNIST-1D and digits, and online learning with a batch of one.",
+    # {datasets}, {methods}: each dataset and method run (compare --datasets/--methods narrow them)
+    required_metrics=[f"{{datasets}}.{{methods}}.{key}" for key in ("accuracy_mean", "accuracy_std", "n_seeds")],
     params=[
         Param("datasets", "mnist1d,digits", None, "comma-separated datasets"),
         Param("methods", ",".join(METHODS), None, "comma-separated methods"),

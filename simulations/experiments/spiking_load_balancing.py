@@ -62,6 +62,8 @@ def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100
 @experiment(
     "spiking-load-balancing",
     "Bio side of load balancing: usage CV, entropy and dead units of a heterogeneous spiking layer, each mechanism on and off.",
+    required_metrics=[f"{m}.{key}" for m in MECHANISMS for key in ("usage_cv", "usage_entropy", "dead_fraction",
+                                                                   "mean_rate_hz")],
     params=[
         Param("target_rate", 5 * Hz, "Hz", "set-point rate of the mechanisms"),
         Param("n_neurons", 40, None, "neurons of the layer", quick=30),

@@ -75,6 +75,8 @@ def _weights_at(sim, time_s):
 @experiment(
     "synaptic-scaling",
     "Synapse scale: after a block of the drive weights scale up, after a boost down, by one factor per neuron.",
+    required_metrics=["target_rate_hz", "rate_before_hz", "rate_after_block_hz", "rate_after_boost_hz",
+                      "scale_factor_block", "scale_factor_boost", "multiplicative_r2_block", "multiplicative_r2_boost"],
     params=[
         Param("target_rate", 5 * Hz, "Hz", "set-point firing rate"),
         Param("tau_scaling", 5 * second, "second", "time constant of scaling (hours in cortex, compressed)", quick=2 * second),
