@@ -16,11 +16,14 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "SimulationInterrupted"]
+__all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "SimulationInterrupted",
+           "request_interrupt", "interrupt_requested", "clear_interrupt", "check_interrupt"]
 
 BACKENDS = ("numpy", "cython", "cpp_standalone")
 
@@ -103,6 +106,66 @@ class SimulationInterrupted(RuntimeError):
 
 #: Real time between two lines of Brian2's progress report.
 REPORT_PERIOD_S = 10.0
+#: Real time between two looks at an interrupt request during a run on a runtime target.
+POLL_PERIOD_S = 0.25
+
+# Signals reach only the main thread. Work running in other threads (the tasks of a Dask
+# worker) is interrupted by a request, per thread, that run_network and the runner honour.
+_interrupt_lock = threading.Lock()
+_interrupted_threads: set = set()
+
+
+def request_interrupt(ident: int):
+    """Ask the work in thread ``ident`` to stop as a Ctrl+C would stop the main thread.
+
+    A simulation running there (numpy or cython target) stops within ``POLL_PERIOD_S``,
+    and :func:`run_network` and the runner then raise ``KeyboardInterrupt`` in that thread,
+    so nothing is written. (A cpp_standalone binary runs to its end first.)
+    """
+    with _interrupt_lock:
+        _interrupted_threads.add(ident)
+
+
+def interrupt_requested(ident: int | None = None) -> bool:
+    """Whether :func:`request_interrupt` was called for ``ident`` (default: this thread)."""
+    with _interrupt_lock:
+        return (threading.get_ident() if ident is None else ident) in _interrupted_threads
+
+
+def clear_interrupt(ident: int | None = None):
+    """Forget an interrupt request for ``ident`` (default: this thread)."""
+    with _interrupt_lock:
+        _interrupted_threads.discard(threading.get_ident() if ident is None else ident)
+
+
+def check_interrupt():
+    """Raise ``KeyboardInterrupt`` if this thread was asked to stop."""
+    if interrupt_requested():
+        raise KeyboardInterrupt
+
+
+class _Report:
+    """Brian2's ``report`` callback on the runtime targets.
+
+    Brian2 calls it every ``POLL_PERIOD_S`` of real time; it stops the network when this
+    thread was asked to stop and, with ``progress``, prints Brian2's text report every
+    ``REPORT_PERIOD_S`` (and at the start and the end) on standard error.
+    """
+
+    def __init__(self, net, progress: bool):
+        from brian2.core.network import TextReport
+
+        self.net, self.progress, self.text = net, progress, TextReport(sys.stderr)
+        self.shown = None
+
+    def __call__(self, elapsed, completed, start, duration):
+        if interrupt_requested():
+            self.net.stop()
+        seconds = float(elapsed)
+        if self.progress and (completed == 0.0 or completed >= 1.0 or self.shown is None
+                              or seconds - self.shown >= REPORT_PERIOD_S):
+            self.shown = seconds
+            self.text(elapsed, completed, start, duration)
 
 
 def run_network(net, duration, progress: bool = True, **run_kwargs):
@@ -150,6 +213,7 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     """
     import brian2
     from brian2 import second
+    from brian2.devices.device import RuntimeDevice, get_device
     from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
     for key in ("report", "report_period"):
@@ -161,15 +225,23 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     t_end = float(net.t_ + float(duration))
     run_kwargs.setdefault("level", 0)
     run_kwargs["level"] += 1
-    # 'stderr' rather than a Python callable: the standalone device only takes a string
-    report = dict(report="stderr", report_period=REPORT_PERIOD_S * second) if progress else {}
+    check_interrupt()
+    if isinstance(get_device(), RuntimeDevice):
+        report = dict(report=_Report(net, progress), report_period=POLL_PERIOD_S * second)
+    else:  # the standalone device takes a report only as text (C++ code or a stream name)
+        report = dict(report="stderr", report_period=REPORT_PERIOD_S * second) if progress else {}
     prefs = brian2.prefs.core
     graceful = prefs.stop_on_keyboard_interrupt
     prefs.stop_on_keyboard_interrupt = False
     try:
         net.run(duration, **report, **run_kwargs)
+    except Exception as err:
+        if interrupt_requested():  # e.g. a compiler or binary killed by the same interrupt
+            raise KeyboardInterrupt from err
+        raise
     finally:
         prefs.stop_on_keyboard_interrupt = graceful
+    check_interrupt()
     # every clock must have reached the end; after a standalone build the clocks' times are
     # read from the results, whereas net.t was set to the requested end before the build
     short = [(clock.name, _value(clock, "t")) for clock in net._clocks

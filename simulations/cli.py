@@ -1,21 +1,22 @@
 """The ``homeostasis`` command line (also ``python -m simulations``).
 
-::
+The commands and their options are those of :func:`build_parser` (``homeostasis --help``,
+``homeostasis COMMAND --help``, ``homeostasis run NAME --help`` for an experiment's
+parameters).
 
-    homeostasis list
-    homeostasis params NAME
-    homeostasis run NAME [--quick] [--seed N] [--set key=value ...] [--out DIR] [--backend B]
-    homeostasis figures [--quick] [--out DIR] [--backend B]
-    homeostasis compare [--datasets ...] [--methods ...] [--seeds N] [--steps N] [--batch-size N]
-    homeostasis sweep NAME --grid key=v1,v2 [...] [--seeds N] [--quick] [--workers N] [--scheduler ADDR]
-
-Bad input (unknown experiment or key, a value in the wrong unit) is reported in one line
-and exit status 2, before anything runs.
+Exit status: 0 on success; 2 for bad input (unknown experiment or key, a value in the wrong
+unit, an unwritable ``--out``), reported in one line before anything runs; 1 when a run
+fails or a simulation ends before its duration; 130 on Ctrl+C. One Ctrl+C aborts: the run
+stops, temporary files are removed, nothing is written, and a result already in ``--out``
+is kept as it was (finished experiments of ``figures`` and points of ``sweep`` are kept).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 import time
 
 from .backend import BACKENDS
@@ -37,12 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quick", action="store_true", help="small sizes for demos and CI (same code path)")
         p.add_argument("--out", default="results", help="parent directory of the results (default: results)")
         p.add_argument("--backend", default="numpy", choices=BACKENDS, help="Brian2 code-generation target")
-        p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+        p.add_argument("--no-progress", action="store_true",
+                       help="hide progress bars and Brian2's progress report of long simulations")
         if seed:
             p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
     run = sub.add_parser("run", help="run one experiment and write OUT/NAME/")
-    run.add_argument("name")
+    run.add_argument("name", help="a registered experiment (homeostasis list)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter, with its unit (--set target_rate=5*Hz)")
     common(run)
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--quick", action="store_true")
     compare.add_argument("--deep", action="store_true", help="also run the deep protocol")
     compare.add_argument("--out", default="results")
-    compare.add_argument("--no-progress", action="store_true")
+    compare.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
     sweep = sub.add_parser("sweep", help="run a grid of parameter values and seeds on Dask")
     sweep.add_argument("name", help="a registered experiment (homeostasis list)")
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--backend", default="numpy", choices=BACKENDS, help="Brian2 code-generation target")
     sweep.add_argument("--metric", default=None, help="metric to plot against the first grid key")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.commands = sub.choices  # the subparsers by name, for `run NAME --help`
     return parser
 
 
@@ -96,6 +99,18 @@ def _params(name: str) -> int:
     return 0
 
 
+def _interrupt_once(signum, frame):
+    """SIGINT handler: the first Ctrl+C raises ``KeyboardInterrupt``, later ones are ignored.
+
+    Ignoring the later ones keeps a second, impatient Ctrl+C from cutting short the clean-up
+    of the first (removing temporary directories, stopping worker processes), which is
+    bounded in time. It also replaces Brian2's handler, which would only ask a running
+    simulation to stop and let the program go on with a truncated run.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def _run(args) -> int:
     from .output import run_experiment
     from .params import parse_overrides
@@ -106,17 +121,73 @@ def _run(args) -> int:
     return 0
 
 
+#: Whether this ``figures`` worker process is running an experiment (see _figure_worker_interrupted).
+_FIGURE_JOB_RUNNING = False
+
+#: Seconds the ``figures`` command waits for interrupted workers to clean up before killing them.
+WORKER_CLEANUP_S = 30.0
+
+
+def _figure_worker_init():
+    """Set up a ``figures`` worker process: its own Ctrl+C handling."""
+    import brian2  # noqa: F401 - imported first: Brian2 installs its SIGINT handler at import
+
+    signal.signal(signal.SIGINT, _figure_worker_interrupted)
+
+
+def _figure_worker_interrupted(signum, frame):
+    """SIGINT in a ``figures`` worker (from the terminal, or forwarded by the parent).
+
+    A busy worker raises ``KeyboardInterrupt`` in its experiment, whose runner removes its
+    temporary directory; :func:`_figure_job` then ends the process. An idle worker has
+    nothing to clean up and exits at once (a ``KeyboardInterrupt`` in the pool's queue would
+    print a traceback).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _FIGURE_JOB_RUNNING:
+        raise KeyboardInterrupt
+    os._exit(130)
+
+
 def _figure_job(name, seed, quick, out, backend):
     """One experiment of ``homeostasis figures``, in a worker process."""
+    global _FIGURE_JOB_RUNNING
     from .output import run_experiment
 
     start = time.perf_counter()
-    path = run_experiment(name, seed=seed, quick=quick, out=out, backend=backend, progress=False)
+    _FIGURE_JOB_RUNNING = True
+    try:
+        path = run_experiment(name, seed=seed, quick=quick, out=out, backend=backend, progress=False)
+    except KeyboardInterrupt:
+        # nothing left to clean up; leave now rather than take the pool's next experiment
+        os._exit(130)
+    finally:
+        _FIGURE_JOB_RUNNING = False
     return str(path), time.perf_counter() - start
 
 
+def _stop_workers(pool, timeout: float = WORKER_CLEANUP_S):
+    """Interrupt every worker of ``pool`` and wait for them to clean up; kill the stragglers.
+
+    A terminal's Ctrl+C reaches the workers by itself (they share its process group); a
+    SIGINT sent to this process alone does not, hence the forwarding.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # private, stable since 3.2
+    for proc in processes:
+        if proc.is_alive():
+            try:
+                os.kill(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + timeout
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():  # stuck in a long C call (a compiler, a standalone binary)
+            proc.kill()
+            proc.join(5)
+
+
 def _figures(args) -> int:
-    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from tqdm import tqdm
@@ -129,20 +200,28 @@ def _figures(args) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    failed = []
+    failed, done = [], []
     # experiments are independent single-threaded processes: one per core halves the wall time
-    with ProcessPoolExecutor(max_workers=min(jobs, len(names))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(names)), initializer=_figure_worker_init)
+    try:
         futures = {pool.submit(_figure_job, n, args.seed, args.quick, args.out, args.backend): n for n in names}
         with tqdm(total=len(names), desc="figures", unit="experiment", disable=args.no_progress) as bar:
             for fut in as_completed(futures):
                 name = futures[fut]
                 try:
                     path, seconds = fut.result()
+                    done.append(name)
                     tqdm.write(f"{name}: {path} ({seconds:.0f} s)")
                 except Exception as err:  # noqa: BLE001 - report every failure, then fail overall
                     failed.append(name)
                     tqdm.write(f"FAILED {name}: {type(err).__name__}: {err}")
                 bar.update()
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        kept = f"the {len(done)} finished ({', '.join(done)}) are kept" if done else "none had finished"
+        raise KeyboardInterrupt(f"the running experiments wrote nothing; {kept}") from None
+    pool.shutdown(wait=True)
     if failed:
         print(f"{len(failed)} of {len(names)} experiments failed: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -170,21 +249,39 @@ def _compare(args) -> int:
     return 0
 
 
+#: What a Ctrl+C leaves behind, per command (the runner writes nothing unfinished).
+_INTERRUPTED = {
+    "run": "nothing was written; an earlier result is kept",
+    "compare": "no table was written; an earlier result is kept",
+    "figures": "the running experiments wrote nothing",
+    "sweep": "finished points are kept; rerun the same command to finish the rest",
+}
+
+
 def main(argv=None) -> int:
     """Entry point of the ``homeostasis`` console script."""
     from brian2 import DimensionMismatchError
 
+    from .backend import SimulationInterrupted
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
     if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-") and ("-h" in argv or "--help" in argv):
-        # `homeostasis run NAME --help`: the options, then the experiment's own parameters
-        print(f"usage: homeostasis run {argv[1]} [--quick] [--seed N] [--set KEY=VALUE ...] [--out DIR] "
-              "[--backend {numpy,cython,cpp_standalone}]\n\nparameters (--set KEY=VALUE, with units):")
+        # `homeostasis run NAME --help`: argparse's help of `run`, then the experiment's parameters
         try:
-            return _params(argv[1])
+            from .registry import get
+
+            get(argv[1])
         except KeyError as err:
             print(f"homeostasis run: error: {err.args[0]}", file=sys.stderr)
             return 2
-    args = build_parser().parse_args(argv)
+        print(parser.commands["run"].format_help())
+        print(f"parameters of {argv[1]} (--set KEY=VALUE, with units):")
+        return _params(argv[1])
+    args = parser.parse_args(argv)
+    previous = None
+    if args.command in _INTERRUPTED and threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _interrupt_once)
     try:
         if args.command == "list":
             return _list()
@@ -204,7 +301,14 @@ def main(argv=None) -> int:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"homeostasis {args.command}: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted; no partial result was written", file=sys.stderr)
+    except SimulationInterrupted as err:
+        print(f"homeostasis {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as err:
+        detail = err.args[0] if err.args else _INTERRUPTED.get(args.command, "")
+        print(f"homeostasis {args.command}: interrupted (Ctrl+C); {detail}", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return 0

@@ -2,9 +2,13 @@
 
 Every run writes ``OUT/NAME/`` with ``metrics.json``, ``data.npz``, ``figure.png`` and
 ``figure.pdf``. The files are written into a hidden temporary directory beside the
-destination and moved into place with one rename at the end, so an error or Ctrl-C never
+destination and moved into place with one rename at the end, so an error or Ctrl+C never
 leaves a half-written result, and a previous complete result is replaced only by a new
-complete one.
+complete one. A Ctrl+C that arrives during that final swap is held until the swap is done.
+
+A result must hold every metrics key its experiment declares (``required_metrics`` of
+:func:`simulations.registry.experiment`); a run that lacks one is an error and writes
+nothing, because other tools read those keys.
 """
 from __future__ import annotations
 
@@ -13,44 +17,21 @@ import math
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from .backend import check_backend
+from .backend import check_backend, check_interrupt
 from .params import resolve
 from .registry import Result, RunContext, get
 
-__all__ = ["run_experiment", "check_out_dir", "REQUIRED_METRICS", "jsonable", "flatten"]
-
-#: The metrics keys other tools read (DESIGN.md); an experiment that omits one is a bug.
-REQUIRED_METRICS = {
-    "intrinsic-plasticity": ["target_mean", "output_mean", "output_cv", "kl_to_exponential", "target_rate_hz",
-                             "spiking_rate_mean_hz", "spiking_rate_cv_with_ip", "spiking_rate_cv_without_ip"],
-    "synaptic-scaling": ["target_rate_hz", "rate_before_hz", "rate_after_block_hz", "rate_after_boost_hz",
-                         "scale_factor_block", "scale_factor_boost", "multiplicative_r2_block",
-                         "multiplicative_r2_boost"],
-    "lateral-inhibition": ["gain_invariance", "pattern_correlation", "target_active_fraction", "active_fraction"],
-    "load-balancing": [f"{m}.{k}" for m in ("none", "batch", "layer", "weight", "selu", "ssn")
-                       for k in ("usage_cv", "usage_entropy", "dead_fraction", "test_accuracy")],
-    "normalization-benchmark": [f"{d}.{m}.{k}" for d in ("mnist1d", "digits")
-                                for m in ("none", "batch", "layer", "weight", "selu", "ssn")
-                                for k in ("accuracy_mean", "accuracy_std", "n_seeds")],
-    "correspondence": [f"{s}.{side}.{k}" for s, keys in (
-        ("neuron", ("mean_dispersion_without", "mean_dispersion_with", "spread_dispersion_without",
-                    "spread_dispersion_with")),
-        ("synapse", ("direction_cosine", "length_ratio", "activity_recovery")),
-        ("layer", ("gain_invariance", "pattern_correlation")),
-        ("network", ("deviation_at_perturbation", "setpoint_error"))) for side in ("bio", "ann") for k in keys],
-    "network-homeostasis": ["target_rate_hz", "rate_initial_hz", "rate_final_hz", "rate_after_perturbation_hz",
-                            "rate_recovered_hz"],
-}
-
-
-_SELECTORS = {"datasets", "methods", "dataset"}
+__all__ = ["run_experiment", "check_out_dir", "missing_metrics", "jsonable", "flatten"]
 
 
 def jsonable(value):
@@ -103,6 +84,42 @@ def _versions() -> dict:
         except PackageNotFoundError:
             out[pkg] = None
     return out
+
+
+def missing_metrics(exp, values: dict, metrics: dict) -> list:
+    """The keys ``exp`` declares for a run with parameters ``values`` that ``metrics`` lacks.
+
+    Examples
+    --------
+    >>> from simulations.registry import Experiment, Param
+    >>> exp = Experiment("x", "", (Param("methods", "a,b"),), None, required_metrics=("{methods}.cv",))
+    >>> missing_metrics(exp, {"methods": "a,b"}, {"a": {"cv": 0.1}})
+    ['b.cv']
+    """
+    flat = flatten(metrics)
+    return [key for key in exp.required_keys(values) if key not in flat]
+
+
+@contextmanager
+def _interrupts_held():
+    """Hold a Ctrl+C (SIGINT) that arrives inside the block, and deliver it afterwards.
+
+    Only the main thread receives signals in Python; elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            if callable(previous):
+                previous(signal.SIGINT, held[0])
+            elif previous != signal.SIG_IGN:  # SIG_DFL or a handler installed outside Python
+                signal.raise_signal(signal.SIGINT)
 
 
 def check_out_dir(out) -> Path:
@@ -159,10 +176,7 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     wall = time.perf_counter() - start
     if not isinstance(result, Result):
         raise TypeError(f"experiment {name!r} returned {type(result).__name__}, not Result")
-    flat = flatten(result.metrics)
-    # choosing a subset of datasets or methods legitimately drops their keys
-    narrowed = bool(_SELECTORS & set(overrides or {}))
-    missing = [] if narrowed else [k for k in REQUIRED_METRICS.get(name, []) if k not in flat]
+    missing = missing_metrics(exp, values, result.metrics)
     if missing:
         raise RuntimeError(f"experiment {name!r} did not produce the required metrics {missing}")
 
@@ -170,8 +184,9 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     metrics.update(params=jsonable(values), seed=int(seed), quick=bool(quick), backend=backend,
                    versions=_versions(), git_commit=_git_commit(), wall_seconds=round(wall, 3))
     final = out / name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
+    tmp = None
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
         (tmp / "metrics.json").write_text(json.dumps(jsonable(metrics), indent=2, sort_keys=False) + "\n")
         np.savez_compressed(tmp / "data.npz", **{k: np.asarray(v) for k, v in result.data.items()})
         if result.figure is not None:
@@ -182,14 +197,25 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
             plt.close(result.figure)
         for fname, text in result.extra_files.items():
             (tmp / fname).write_text(text)
-        old = None
-        if final.exists():
-            old = out / f".{name}.{os.getpid()}.old"
-            os.replace(final, old)
-        os.replace(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # the swap is two renames; between them the old result is out of place, so a
+        # Ctrl+C must not land there
+        with _interrupts_held():
+            check_interrupt()  # a worker thread asked to stop commits nothing
+            old = None
+            if final.exists():
+                old = out / f".{name}.{os.getpid()}.old"
+                os.replace(final, old)
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                if old is not None:
+                    os.replace(old, final)
+                raise
+            tmp = None
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final

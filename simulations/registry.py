@@ -216,20 +216,20 @@ def experiment(name: str, description: str, params=(), figure: bool = True, requ
     if isinstance(required_metrics, str):
         raise TypeError(f"required_metrics of experiment {name!r} must be a list of keys, not one string")
     required_metrics = tuple(required_metrics)
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise ValueError(f"experiment {name!r} declares a parameter twice: {names}")
+    for key in required_metrics:
+        if not isinstance(key, str) or not re.fullmatch(r"[^\s]+", key):
+            raise ValueError(f"required_metrics of experiment {name!r}: {key!r} is not a metrics key")
+        unknown = [f for f in _fields(key) if f not in names]
+        if unknown:
+            raise ValueError(f"required_metrics of experiment {name!r}: {key!r} refers to "
+                             f"{', '.join(unknown)}, not a parameter ({', '.join(names) or 'none'})")
 
     def decorate(func):
         if name in _REGISTRY and _REGISTRY[name].func is not func:
             raise ValueError(f"experiment {name!r} registered twice")
-        names = [p.name for p in params]
-        if len(set(names)) != len(names):
-            raise ValueError(f"experiment {name!r} declares a parameter twice: {names}")
-        for key in required_metrics:
-            if not isinstance(key, str) or not re.fullmatch(r"[^\s]+", key):
-                raise ValueError(f"required_metrics of experiment {name!r}: {key!r} is not a metrics key")
-            unknown = [f for f in _fields(key) if f not in names]
-            if unknown:
-                raise ValueError(f"required_metrics of experiment {name!r}: {key!r} refers to "
-                                 f"{', '.join(unknown)}, not a parameter ({', '.join(names) or 'none'})")
         _REGISTRY[name] = Experiment(name, description, tuple(params), func, figure, required_metrics)
         return func
 

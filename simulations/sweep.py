@@ -14,8 +14,12 @@ Store layout, under ``OUT/NAME/``::
     summary.csv, summary.png                            rebuilt from the store at the end
 
 A rerun skips every point whose ``metrics.json`` exists and redoes missing or failed ones. A
-failed point is recorded with its error and does not stop the others; Ctrl-C or a killed worker
-leaves no half-written point, because each result directory appears with one rename.
+failed point is recorded with its error and does not stop the others. Ctrl+C stops the sweep:
+the points running then are interrupted inside their workers (their runner removes its
+temporary files and they are neither marked done nor failed), the points finished before are
+kept, and the command exits with status 130; running it again finishes the rest. A killed
+worker leaves no half-written point either, because each result directory appears with one
+rename (a stale temporary directory is removed when its point runs again).
 
 Compiled targets: every worker process has its own cython cache, and for cpp_standalone its
 own build directory per model structure (under ``$HOMEOSTASIS_STANDALONE_BASE``, the system
@@ -33,10 +37,14 @@ import itertools
 import json
 import os
 import re
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -120,9 +128,49 @@ def _import_brian2_in_worker_thread():
         signal.signal = original
 
 
+#: Threads of this worker process running a point, by thread id (see interrupt_points).
+_RUNNING = {}
+_RUNNING_LOCK = threading.Lock()
+
+#: Seconds to wait for interrupted points to clean up before the local cluster is closed.
+INTERRUPT_WAIT_S = 10.0
+
+
+def interrupt_points() -> int:
+    """Interrupt every point running in this worker process; returns how many.
+
+    Run on each worker (``client.run``) when the sweep is interrupted. Dask runs tasks in
+    worker threads, which no signal reaches, so each gets an interrupt request
+    (:func:`simulations.backend.request_interrupt`): its Brian2 simulation stops within a
+    fraction of a second and raises ``KeyboardInterrupt``, its runner removes its temporary
+    directory and refuses to write a result, and :func:`run_point` reports it as
+    interrupted. Code that does not look at the request (an ANN training loop, a
+    standalone binary) runs on until the cluster is closed, or, on a cluster of your own,
+    to its end, and its result is then discarded.
+    """
+    from .backend import request_interrupt
+
+    with _RUNNING_LOCK:
+        threads = list(_RUNNING)
+        for ident in threads:
+            request_interrupt(ident)
+    return len(threads)
+
+
+def _remove_partial(pdir: Path, name: str):
+    """Temporary directories left in a point by a worker that was killed while writing."""
+    for tmp in Path(pdir).glob(f".{name}.*.partial"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def run_point(point) -> dict:
-    """Run one task (in a worker); returns its status, never raises for an experiment error."""
+    """Run one task (in a worker); returns its status, never raises for an experiment error.
+
+    The status is ``"done"``, ``"failed"`` (recorded in ``error.json``) or ``"interrupted"``
+    (by :func:`interrupt_points`; nothing is recorded, so a rerun runs the point again).
+    """
     _import_brian2_in_worker_thread()
+    from .backend import clear_interrupt, interrupt_requested
     from .output import run_experiment
 
     # compiled targets must not share build directories between worker processes
@@ -133,11 +181,24 @@ def run_point(point) -> dict:
     os.environ["HOMEOSTASIS_STANDALONE_DIR"] = str(Path(base) / f"homeostasis-standalone-{os.getpid()}")
     pdir = Path(point["dir"])
     error_file = pdir / "error.json"
+    _remove_partial(pdir, point["name"])  # this task owns the point directory now
     start = time.perf_counter()
+    ident = threading.get_ident()
+    clear_interrupt()
     try:
-        run_experiment(point["name"], point["overrides"], seed=point["seed"], quick=point["quick"], out=pdir,
-                       backend=point["backend"], progress=False)
+        with _RUNNING_LOCK:
+            _RUNNING[ident] = str(pdir)
+        try:
+            run_experiment(point["name"], point["overrides"], seed=point["seed"], quick=point["quick"], out=pdir,
+                           backend=point["backend"], progress=False)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.pop(ident, None)
+    except KeyboardInterrupt:
+        return {"dir": str(pdir), "status": "interrupted"}
     except Exception as err:  # noqa: BLE001 - a failed point is recorded, the sweep goes on
+        if interrupt_requested():  # failed because it was interrupted: not a result, not an error
+            return {"dir": str(pdir), "status": "interrupted"}
         record = {"error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(),
                   "overrides": point["overrides"], "seed": point["seed"]}
         _write_atomic(error_file, json.dumps(record, indent=2))
@@ -147,18 +208,41 @@ def run_point(point) -> dict:
     return {"dir": str(pdir), "status": "done", "seconds": time.perf_counter() - start}
 
 
+@contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT while local worker processes start, so that they inherit it ignored.
+
+    A terminal's Ctrl+C reaches every process of its group; the workers must not react on
+    their own (each would print tracebacks and die with its point half-done): the client
+    interrupts their points (:func:`interrupt_points`) and then closes them.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _client(scheduler, workers):
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler), None
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    with _sigint_ignored():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster), cluster
 
 
 def run_sweep(points, scheduler=None, workers=None, progress=True) -> list:
-    """Run the points not yet done on Dask; returns the statuses of the points run now."""
+    """Run the points not yet done on Dask; returns the statuses of the points run now.
+
+    On ``KeyboardInterrupt`` the running points are interrupted in their workers and waited
+    for (at most ``INTERRUPT_WAIT_S``), then the interrupt propagates.
+    """
     from dask.distributed import as_completed
     from tqdm.auto import tqdm
 
@@ -176,22 +260,49 @@ def run_sweep(points, scheduler=None, workers=None, progress=True) -> list:
         client.wait_for_workers(1)
         queue = list(todo)
         running = as_completed()
+        submitted = []
 
         def top_up():
             while queue and running.count() < max(1, sum(client.nthreads().values())):
-                running.add(client.submit(run_point, queue.pop(0), pure=False))
+                submitted.append(client.submit(run_point, queue.pop(0), pure=False))
+                running.add(submitted[-1])
 
-        top_up()
-        with tqdm(total=len(todo), desc="sweep", disable=not progress) as bar:
-            for fut in running:
-                statuses.append(fut.result())
-                bar.update()
-                top_up()
+        try:
+            top_up()
+            with tqdm(total=len(todo), desc="sweep", disable=not progress) as bar:
+                for fut in running:
+                    statuses.append(fut.result())
+                    bar.update()
+                    top_up()
+        except KeyboardInterrupt:
+            _interrupt(client, [f for f in submitted if not f.done()])
+            raise
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+            # the local workers are gone: a point killed while writing leaves no temporary directory
+            for p in todo:
+                _remove_partial(Path(p["dir"]), p["name"])
     return statuses
+
+
+def _interrupt(client, unfinished):
+    """Interrupt the running points and wait until they have cleaned up (or time is up)."""
+    import logging
+
+    from dask.distributed import wait
+
+    # workers still shutting down after the interrupt log warnings; the command reports
+    # the interrupt in one line instead
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        client.run(interrupt_points)
+        wait(unfinished, timeout=INTERRUPT_WAIT_S)
+    except Exception:  # noqa: BLE001 - a worker gone or too slow: the local cluster is closed anyway
+        pass
+    client.cancel(unfinished)
 
 
 def summarize(name: str, points, out, metric: str | None = None) -> Path:
@@ -252,7 +363,13 @@ def main(args) -> int:
     points = plan(args.name, grid, args.seeds, args.quick, args.out, args.backend)
     done_before = sum(is_done(p) for p in points)
     print(f"{len(points)} points ({done_before} already done)", flush=True)
-    statuses = run_sweep(points, args.scheduler, args.workers, progress=not getattr(args, "no_progress", False))
+    try:
+        statuses = run_sweep(points, args.scheduler, args.workers, progress=not getattr(args, "no_progress", False))
+    except KeyboardInterrupt:
+        done = sum(is_done(p) for p in points)
+        raise KeyboardInterrupt(f"{done} of {len(points)} points are done and kept ({done - done_before} new), "
+                                "no interrupted point is marked done; rerun the same command to finish "
+                                "the rest") from None
     failed = [s for s in statuses if s["status"] == "failed"]
     path = summarize(args.name, points, args.out, args.metric)
     for s in failed:

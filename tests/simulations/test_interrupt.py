@@ -1,0 +1,250 @@
+"""Ctrl+C aborts a run, and a simulation cut short is an error, never a result.
+
+The command-line tests start real ``homeostasis`` processes in their own session and send
+SIGINT to the whole process group, as a terminal does on Ctrl+C, while the simulation (or
+the training loop) is running: they wait for the line Brian2's progress report prints when
+a run starts, or for the first progress bar, before they press.
+"""
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from brian2 import Network, NeuronGroup, SpikeMonitor, ms, network_operation, second
+
+from simulations import registry as reg
+from simulations.backend import SimulationInterrupted, run_network, simulation
+from simulations.output import _interrupts_held, run_experiment
+from simulations.registry import Param, Result, experiment
+
+PLUGINS = str(Path(__file__).resolve().parents[1] / "plugins")
+STARTED = "Starting simulation"  # first line of Brian2's progress report
+
+
+class Command:
+    """A ``python -m simulations`` process whose standard error is read as it comes."""
+
+    def __init__(self, *args, env=None):
+        self.proc = subprocess.Popen([sys.executable, "-m", "simulations", *args], env=env, start_new_session=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.err, self.out = b"", b""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        # chunks, not lines: progress bars redraw with "\r" and end no line
+        while chunk := os.read(self.proc.stderr.fileno(), 4096):
+            self.err += chunk
+
+    def wait_for(self, text: str, timeout: float = 240):
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.err:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                pytest.fail(f"{text!r} never appeared (rc {self.proc.poll()}):\n{self.err.decode()[-3000:]}")
+            time.sleep(0.05)
+
+    def ctrl_c(self):
+        os.killpg(self.proc.pid, signal.SIGINT)  # the whole group, as a terminal does
+
+    def finish(self, timeout: float = 120) -> int:
+        self.out = self.proc.communicate(timeout=timeout)[0]
+        self._reader.join(5)
+        return self.proc.returncode
+
+    @property
+    def message(self) -> str:
+        lines = [line for line in self.err.decode().replace("\r", "\n").splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+def _snapshot(root: Path) -> dict:
+    """Every file and directory under ``root`` with the hash of its bytes."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in sorted(root.rglob("*"))}
+
+
+def _earlier_result(out: Path, name: str) -> dict:
+    """A stand-in for a good result of ``name`` already in ``out``; returns the snapshot."""
+    (out / name).mkdir(parents=True)
+    (out / name / "metrics.json").write_text(json.dumps({"earlier": True}) + "\n")
+    (out / name / "data.npz").write_bytes(os.urandom(256))
+    return _snapshot(out)
+
+
+def test_ctrl_c_aborts_a_spiking_run_and_keeps_the_earlier_result(tmp_path):
+    before = _earlier_result(tmp_path, "synaptic-scaling")
+    # long phases: the run is still simulating when the test presses Ctrl+C
+    run = Command("run", "synaptic-scaling", "--quick", "--set", "phase=200*second", "--set", "n_neurons=5",
+                  "--out", str(tmp_path))
+    run.wait_for(STARTED)
+    time.sleep(1.0)
+    run.ctrl_c()
+    assert run.finish() == 130, run.err.decode()[-3000:]
+    assert "interrupted" in run.message and "nothing was written" in run.message
+    assert "Traceback" not in run.err.decode() and "stop requested" not in run.err.decode()
+    assert _snapshot(tmp_path) == before  # nothing new, the earlier result byte for byte
+    assert b"wrote" not in run.out
+
+
+def test_ctrl_c_aborts_ann_training_and_writes_no_table(tmp_path):
+    before = _earlier_result(tmp_path, "normalization-benchmark")
+    run = Command("compare", "--quick", "--datasets", "digits", "--methods", "none", "batch", "--steps", "200000",
+                  "--out", str(tmp_path))
+    run.wait_for("benchmark (default)")  # the progress bar of the training loop
+    time.sleep(1.0)
+    run.ctrl_c()
+    assert run.finish() == 130, run.err.decode()[-3000:]
+    assert "interrupted" in run.message and "no table" in run.message
+    assert "Traceback" not in run.err.decode()
+    assert _snapshot(tmp_path) == before
+    assert b"table" not in run.out
+
+
+def test_ctrl_c_stops_a_sweep_keeps_finished_points_and_a_rerun_finishes_the_rest(tmp_path):
+    env = dict(os.environ, HOMEOSTASIS_EXPERIMENTS="interrupt_toys",
+               PYTHONPATH=PLUGINS + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    args = ["sweep", "toy-network", "--grid", "value=1,2,3,4,5,6", "--grid", "duration=4*second",
+            "--workers", "2", "--no-progress", "--out", str(tmp_path)]
+    points = tmp_path / "toy-network" / "points"
+    sweep = Command(*args, env=env)
+    deadline = time.monotonic() + 240
+    while len(list(points.glob("*/seed-0/toy-network/metrics.json"))) < 2:
+        assert time.monotonic() < deadline and sweep.proc.poll() is None, sweep.err.decode()[-3000:]
+        time.sleep(0.1)
+    time.sleep(1.0)  # the next two points are simulating now
+    sweep.ctrl_c()
+    assert sweep.finish() == 130, sweep.err.decode()[-3000:]
+    assert "interrupted" in sweep.message and "rerun" in sweep.message
+    assert "Traceback" not in sweep.err.decode()
+
+    done = {p: p.stat().st_mtime_ns for p in points.glob("*/seed-0/toy-network/metrics.json")}
+    assert 2 <= len(done) < 6
+    for path in done:  # a point marked done is a complete result
+        assert json.loads(path.read_text())["spike_count"] > 0
+    assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob("error.json"))
+    assert not (tmp_path / "toy-network" / "summary.csv").exists()
+
+    rerun = Command(*args, env=env)
+    assert rerun.finish(timeout=300) == 0, rerun.err.decode()[-3000:]
+    assert f"({len(done)} already done)" in rerun.out.decode()
+    assert all(path.stat().st_mtime_ns == mtime for path, mtime in done.items())  # not recomputed
+    assert len(list(points.glob("*/seed-0/toy-network/metrics.json"))) == 6
+
+
+# -- a simulation stopped by anything else than its end is an error -----------------------------
+
+
+def _network(stop_at=None):
+    g = NeuronGroup(20, "dv/dt = (1.2 - v) / (10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
+    spikes = SpikeMonitor(g)
+    net = Network(g, spikes)
+    if stop_at is not None:
+        @network_operation(dt=1 * ms)
+        def halt(t):
+            if t >= stop_at:
+                net.stop()
+        net.add(halt)
+    return net, spikes
+
+
+def test_run_network_raises_when_the_network_is_stopped_early():
+    with simulation("numpy"):
+        net, _ = _network(stop_at=30 * ms)
+        with pytest.raises(SimulationInterrupted, match="stopped at t = 0.03"):
+            run_network(net, 100 * ms, progress=False)
+    with simulation("numpy"):  # the control: the same network, not stopped
+        net, spikes = _network()
+        run_network(net, 100 * ms, progress=False)
+        assert abs(float(net.t / ms) - 100) < 1e-9 and spikes.num_spikes > 0
+
+
+def test_run_network_raises_when_a_later_run_is_cut_short():
+    with simulation("numpy"):
+        net, _ = _network(stop_at=150 * ms)  # stops inside the second run
+        run_network(net, 100 * ms, progress=False)
+        with pytest.raises(SimulationInterrupted, match=r"stopped at t = 0\.15\d* s of 0\.2 s"):
+            run_network(net, 100 * ms, progress=False)
+
+
+@pytest.mark.parametrize("backend", [
+    pytest.param("cython", marks=pytest.mark.compiled),
+    pytest.param("cpp_standalone", marks=pytest.mark.standalone)])
+def test_run_network_raises_on_compiled_targets_when_the_run_breaks_off(backend):
+    import brian2
+
+    # Brian2's own time limit (the same break as a stop request) works on every target,
+    # the standalone binary included; stop() needs Python and does not reach it
+    with simulation(backend, project="interrupt_check"):
+        brian2.get_device()._set_maximum_run_time(0.2 * second)
+        try:
+            net, _ = _network()
+            with pytest.raises(SimulationInterrupted, match="stopped at"):
+                run_network(net, 5000 * second, progress=False, namespace={})
+        finally:
+            brian2.get_device()._set_maximum_run_time(None)
+
+
+@pytest.fixture
+def stopping_toy():
+    """A registered experiment whose simulation is stopped halfway by a network operation."""
+    @experiment("toy-stopped", "Stops its own simulation (tests).", params=[
+        Param("stop", True, None, "stop halfway")], figure=False, required_metrics=["spike_count"])
+    def toy(p, ctx):
+        with simulation(ctx.backend):
+            net, spikes = _network(stop_at=50 * ms if p.stop else None)
+            run_network(net, 100 * ms, progress=ctx.progress)
+            return Result({"spike_count": int(spikes.num_spikes)})
+
+    yield "toy-stopped"
+    reg._REGISTRY.pop("toy-stopped", None)
+
+
+def test_a_run_stopped_early_writes_nothing_and_keeps_the_earlier_result(stopping_toy, tmp_path):
+    good = run_experiment(stopping_toy, {"stop": "false"}, out=tmp_path, progress=False)
+    before = _snapshot(tmp_path)
+    assert json.loads((good / "metrics.json").read_text())["spike_count"] > 0
+    with pytest.raises(SimulationInterrupted):
+        run_experiment(stopping_toy, {"stop": "true"}, out=tmp_path, progress=False)
+    assert _snapshot(tmp_path) == before
+
+
+def test_no_progress_silences_brians_report(capfd):
+    with simulation("numpy"):
+        run_network(_network()[0], 20 * ms, progress=False)
+    assert capfd.readouterr().err == ""
+    with simulation("numpy"):
+        run_network(_network()[0], 20 * ms, progress=True)
+    err = capfd.readouterr().err
+    assert STARTED in err and "(100%)" in err and len(err.splitlines()) == 2
+
+
+def test_a_ctrl_c_during_the_final_swap_is_held_until_the_result_is_in_place():
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # a signal is handled between bytecodes: it had its chance
+            reached = True
+    assert reached
+
+
+def test_brians_graceful_stop_is_off_during_a_run_and_restored_after():
+    import brian2
+
+    seen = []
+    with simulation("numpy"):
+        net, _ = _network()
+
+        @network_operation(dt=10 * ms)
+        def look():
+            seen.append(brian2.prefs.core.stop_on_keyboard_interrupt)
+        net.add(look)
+        run_network(net, 20 * ms, progress=False)
+    assert seen and not any(seen)
+    assert brian2.prefs.core.stop_on_keyboard_interrupt is True
