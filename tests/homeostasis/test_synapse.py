@@ -1,43 +1,50 @@
-"""Synaptic scaling: block and boost of the drive, multiplicative weight changes."""
+"""Synaptic scaling: block and boost of the drive, multiplicative weight changes, on small circuits."""
 import numpy as np
-from brian2 import Hz, ms, second
+from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, defaultclock, ms, nA, pA, second
 
-from simulations.experiments.synaptic_scaling import fit_through_origin, simulate_scaling
+from homeostasis import SynapticScaling
+from homeostasis.analysis import multiplicativity, window_rates
+from models import Circuit, CurrentLIF, poisson_source
 
 
-def test_fit_through_origin_recovers_a_pure_scaling_and_rejects_an_offset():
-    x = np.linspace(1, 10, 50)
-    k, r2 = fit_through_origin(x, 2.5 * x)
-    assert abs(k - 2.5) < 1e-12 and r2 > 0.999999
-    _, r2_offset = fit_through_origin(x, x + 20)
-    assert r2_offset < 0.5
+def _block_then_boost(phase=8 * second, n_neurons=10, n_inputs=80, seed=2):
+    """LIF neurons with scaling; Poisson input at 10 Hz, then 3 Hz (block), then 25 Hz (boost)."""
+    rng = np.random.default_rng(seed)
+    pre, post = np.nonzero(rng.random((n_inputs, n_neurons)) < 0.3)
+    c = Circuit("block_boost")
+    E = c.population("E", CurrentLIF(), n_neurons,
+                     [SynapticScaling(target_rate=5 * Hz, tau_scaling=1.5 * second, tau_r=300 * ms)])
+    src = c.add(poisson_source(n_inputs, "input_rate(t)", name="block_boost_input",
+                               namespace={"input_rate": TimedArray([10, 3, 25] * Hz, dt=phase)}))
+    S = c.connect(src, E, "exc", weight=rng.uniform(20, 80, pre.size) * pA, i=pre, j=post)
+    spikes = SpikeMonitor(E)
+    gain = StateMonitor(E, "g_scaling", record=True, dt=0.25 * second)
+    net = Network(c.network(), spikes, gain)
+    net.run(3 * phase, namespace={})
+    T = float(phase / second)
+    g = np.asarray(gain.g_scaling)
+    w_at = lambda time: np.asarray(S.w / pA) * g[post, int(round(time / 0.25)) - 1]  # noqa: E731
+    rate = lambda start, stop: window_rates(spikes.t / second, spikes.i, n_neurons, start, stop)  # noqa: E731
+    return {"T": T, "w": [w_at(T * k) for k in (1, 2, 3)], "rate": rate}
 
 
 def test_scaling_up_after_block_down_after_boost_rate_back_near_target():
-    sim = simulate_scaling(target_rate=5 * Hz, tau_scaling=1.5 * second, tau_r=300 * ms, n_neurons=10,
-                           n_inputs=80, input_rates=(10 * Hz, 3 * Hz, 25 * Hz), phase=8 * second, seed=2)
-    T = sim["phase_s"]
-    w = {k: sim["w_pA"][:, int(np.argmin(np.abs(sim["w_t"] - T * k)))] for k in (1, 2, 3)}
-    k_block, r2_block = fit_through_origin(np.sort(w[1]), np.sort(w[2]))
-    k_boost, r2_boost = fit_through_origin(np.sort(w[2]), np.sort(w[3]))
-    assert k_block > 1.5 and k_boost < 0.6, (k_block, k_boost)
-    assert r2_block > 0.98 and r2_boost > 0.98, (r2_block, r2_boost)
-    rates = sim["phase_rates"].mean(axis=1)
-    assert np.all(np.abs(rates[1:] / 5.0 - 1) < 0.15), rates
-    # each neuron's weights change by exactly one factor
-    post = sim["post"]
-    for j in np.unique(post)[:5]:
-        ratio = w[2][post == j] / w[1][post == j]
-        assert np.ptp(ratio) < 1e-6 * ratio.mean()
+    sim = _block_then_boost()
+    T, w, rate = sim["T"], sim["w"], sim["rate"]
+    # the perturbations were real: right after each switch the counted rate is far from 5 Hz
+    assert rate(T, T + 1).mean() < 0.6 * 5.0 and rate(2 * T, 2 * T + 1).mean() > 1.5 * 5.0
+    # and scaling brought it back by the end of each phase
+    for k in (1, 2, 3):
+        assert abs(rate(k * T - T / 4, k * T).mean() / 5.0 - 1) < 0.15, k
+    # Turrigiano et al. (1998): ranked amplitudes after against before, a line through 0
+    block = multiplicativity(np.sort(w[0]), np.sort(w[1]))
+    boost = multiplicativity(np.sort(w[1]), np.sort(w[2]))
+    assert block["factor"] > 1.5 and boost["factor"] < 0.6, (block, boost)
+    assert block["r2"] > 0.98 and boost["r2"] > 0.98, (block, boost)
 
 
-def test_scaling_factor_integrates_the_rate_error_and_scales_the_transmitted_weight():
-    """g follows dg/dt = g (r0 - r) / (tau r0) for the rate trace r it saw; w_eff = g w."""
-    from brian2 import Network, StateMonitor, nA, pA
-
-    from homeostasis import SynapticScaling
-    from models import Circuit, CurrentLIF, poisson_source
-
+def test_scaling_factor_integrates_the_rate_error():
+    """g follows dg/dt = g (r0 - r) / (tau r0) for the rate trace r it saw (an exact integral)."""
     r0, tau = 5 * Hz, 1 * second
     c = Circuit("scaling_factor")
     # constant drives from silent to fast, so the factor grows in some neurons and shrinks in others
@@ -50,9 +57,40 @@ def test_scaling_factor_integrates_the_rate_error_and_scales_the_transmitted_wei
 
     g = np.asarray(E.g_scaling[:])
     # the exact solution for the recorded trace: log g = integral of (r0 - r) / (tau r0)
-    log_g = np.sum((float(r0 / Hz) - rate.r / Hz) * float(0.1 * ms / second), axis=1) / float(tau / second) / 5.0
+    log_g = np.sum((float(r0 / Hz) - rate.r / Hz) * float(defaultclock.dt / second), axis=1) / float(tau / second) / 5.0
     assert np.min(log_g) < -0.5 and np.max(log_g) > 0.3, log_g  # both directions, by a lot
     np.testing.assert_allclose(np.log(g), log_g, rtol=0.01, atol=2e-3)
-    # the weights keep their values; a spike transmits w times its neuron's factor
-    np.testing.assert_allclose(S.w[:] / pA, np.arange(1, 21))
-    np.testing.assert_allclose(S.w_eff[:] / pA, np.arange(1, 21) * g[np.tile(np.arange(5), 4)], rtol=1e-12)
+    np.testing.assert_allclose(S.w[:] / pA, np.arange(1, 21))  # the stored weights are not rewritten
+
+
+def test_a_spike_transmits_its_weight_times_the_current_factor_of_its_target_measured_on_the_current():
+    """The transmitted amplitude read from the postsynaptic current, as an mEPSC is, not from ``w_eff``.
+
+    At every time step the jump of ``I_e`` across the synapses slot must equal the sum, over
+    the presynaptic spikes that arrived, of ``w`` times the target's factor at that step.
+    """
+    rng = np.random.default_rng(0)
+    n_in, n = 12, 3
+    c = Circuit("transmitted")
+    # one silent, one moderate, one fast neuron: their factors drift apart, up and down
+    E = c.population("E", CurrentLIF(), n, [SynapticScaling(target_rate=5 * Hz, tau_scaling=300 * ms, tau_r=100 * ms)],
+                     I_ext=np.array([0.0, 0.22, 0.4]) * nA)
+    src = c.add(poisson_source(n_in, 40 * Hz, name="transmitted_src"))
+    i, j = np.repeat(np.arange(n_in), n), np.tile(np.arange(n), n_in)
+    w = rng.uniform(1, 10, i.size)
+    c.connect(src, E, "exc", weight=w * pA, i=i, j=j)
+    before = StateMonitor(E, "I_e", record=True, when="before_synapses", name="transmitted_before")
+    after = StateMonitor(E, ["I_e", "g_scaling"], record=True, when="after_synapses", name="transmitted_after")
+    arrivals = SpikeMonitor(src, name="transmitted_arrivals")
+    Network(c.network(), before, after, arrivals).run(1 * second)
+
+    jump = np.asarray((after.I_e - before.I_e) / pA)  # (neurons, steps)
+    g = np.asarray(after.g_scaling)
+    steps = np.round(np.asarray(arrivals.t / defaultclock.dt)).astype(int)
+    expected = np.zeros_like(jump)
+    w_matrix = np.zeros((n_in, n))
+    w_matrix[i, j] = w
+    for source, step in zip(np.asarray(arrivals.i), steps):
+        expected[:, step] += w_matrix[source] * g[:, step]
+    assert np.ptp(g[0]) > 1.0 and g[2, -1] < 0.5  # the factors moved a lot, both ways
+    np.testing.assert_allclose(jump, expected, rtol=1e-9, atol=1e-9)
