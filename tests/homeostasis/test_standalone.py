@@ -1,7 +1,7 @@
 """Every spiking mechanism runs unchanged on cpp_standalone and agrees with the numpy target.
 
-The circuit is the one of the cython test (``conftest.py``); the experiments' own simulations
-on cpp_standalone are tested in ``tests/simulations/test_backends.py``. Compiling the C++
+The circuit is the one of the cython test (``conftest.py``); each experiment's own runs on
+cpp_standalone are tested with the experiments (``test_backends.py``). Compiling the C++
 project takes tens of seconds.
 """
 import pytest
