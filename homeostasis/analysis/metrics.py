@@ -25,7 +25,8 @@ import numpy as np
 __all__ = ["binned_rates", "window_rates", "coefficient_of_variation", "unit_usage", "usage_cv", "usage_entropy",
            "dead_fraction", "code_entropy", "load_balance", "gini", "dispersion", "gain_invariance",
            "pattern_correlation", "setpoint_distance", "multiplicativity", "direction_cosine",
-           "linear_probe_accuracy", "relative_deviation", "kl_to_exponential", "ks_to_exponential", "gamma_shape"]
+           "linear_probe_accuracy", "relative_deviation", "kl_to_exponential", "ks_to_exponential", "gamma_shape",
+           "steps_to_target", "activation_drift"]
 
 
 def binned_rates(spike_times, spike_units, n_units: int, start: float, stop: float, width: float = 0.25):
@@ -350,3 +351,82 @@ def gamma_shape(y, upper: float | None = None) -> float:
     if not fit.success:
         raise RuntimeError(f"the truncated gamma fit did not converge: {fit.message}")
     return float(np.exp(fit.x[0]))
+
+
+def steps_to_target(steps, values, target):
+    """The first recorded step at which ``values`` reach ``target``; None if they never do.
+
+    Speed of learning read off a recorded curve (test accuracy against step): no
+    interpolation between records, so its resolution is the recording interval.
+
+    Parameters
+    ----------
+    steps : array-like of int, increasing
+        Steps at which the curve was recorded.
+    values : array-like
+        The curve, one value per recorded step (NaN never counts as reached).
+    target : float
+
+    Examples
+    --------
+    >>> steps_to_target([100, 200, 300], [0.5, 0.71, 0.9], 0.7)
+    200
+    >>> steps_to_target([100, 200], [0.5, 0.6], 0.7) is None
+    True
+    """
+    s, v = np.asarray(steps), np.asarray(values, dtype=float)
+    if s.ndim != 1 or s.shape != v.shape or s.size == 0:
+        raise ValueError(f"steps and values must be non-empty 1-D arrays of one length, got {s.shape} and {v.shape}")
+    if np.any(np.diff(s) <= 0):
+        raise ValueError("steps must be strictly increasing")
+    if not np.isfinite(target):
+        raise ValueError(f"target must be finite, got {target!r}")
+    reached = np.flatnonzero(v >= target)
+    return int(s[reached[0]]) if reached.size else None
+
+
+def activation_drift(mean, std) -> float:
+    """How far units' activity statistics move between successive measurements, relative to their size.
+
+    ``mean[t, j]`` and ``std[t, j]`` are unit ``j``'s mean and standard deviation at
+    measurement ``t`` (over a fixed probe batch for a hidden unit; over the time bins of a
+    window for a spiking neuron). With the unit's size ``a[t, j] = sqrt(mean**2 + std**2)``
+    (its root-mean-square activity), the drift between measurements ``t - 1`` and ``t`` is
+
+    .. math:: D_t = \\frac{\\sum_j |m_{t,j} - m_{t-1,j}| + |s_{t,j} - s_{t-1,j}|}
+                         {\\sum_j (a_{t,j} + a_{t-1,j}) / 2},
+
+    and the result is the mean of ``D_t`` over ``t = 1 .. T-1`` (0 for an interval in which
+    every unit is silent at both ends). Dividing by the layer's summed size, not unit by
+    unit, keeps silent units from dividing by zero and makes the number independent of the
+    units' scale: multiplying all activity by a constant leaves it unchanged, while a layer
+    whose activity doubles from one measurement to the next scores 2/3.
+
+    Parameters
+    ----------
+    mean, std : array-like, shape (measurements, units)
+
+    Returns
+    -------
+    float
+        Mean relative change per interval: 0 for statistics that never move.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> activation_drift(np.ones((5, 3)), np.ones((5, 3)))
+    0.0
+    >>> round(activation_drift([[1.0, 1.0], [2.0, 2.0]], [[0.0, 0.0], [0.0, 0.0]]), 4)
+    0.6667
+    """
+    m, s = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    if m.ndim != 2 or m.shape != s.shape or m.shape[0] < 2 or m.shape[1] == 0:
+        raise ValueError(f"mean and std must be (measurements >= 2, units) arrays of one shape, got {m.shape} "
+                         f"and {s.shape}")
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(s))) or np.any(s < 0):
+        raise ValueError("mean and std must be finite, std non-negative")
+    size = np.hypot(m, s).sum(axis=1)
+    moved = (np.abs(np.diff(m, axis=0)) + np.abs(np.diff(s, axis=0))).sum(axis=1)
+    scale = (size[1:] + size[:-1]) / 2
+    drift = np.divide(moved, scale, out=np.zeros_like(moved), where=scale > 0)
+    return float(drift.mean())

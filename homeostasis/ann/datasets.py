@@ -4,6 +4,10 @@
   (4000 train / 1000 test sequences of length 40, 10 classes; Greydanus 2020).
 - ``digits``: scikit-learn's bundled 8x8 digits, standardized with training statistics,
   fixed seeded stratified 75/25 split.
+- ``multiscale``: scikit-learn's ``make_classification`` (fixed seed; 10 classes, 40
+  features of which 20 informative and 10 redundant), each feature multiplied by a fixed
+  scale between 0.1 and 100, three orders of magnitude, and *not* standardized: raw
+  measurements in mixed units, the case normalization is meant to speed up.
 
 Examples
 --------
@@ -20,7 +24,7 @@ import numpy as np
 
 __all__ = ["Dataset", "load", "DATASETS"]
 
-DATASETS = ("mnist1d", "digits")
+DATASETS = ("mnist1d", "digits", "multiscale")
 
 
 @dataclass(frozen=True)
@@ -70,14 +74,28 @@ def _digits(seed: int):
     return scaler.transform(x_tr), y_tr, scaler.transform(x_te), y_te
 
 
+@lru_cache(maxsize=None)
+def _multiscale():
+    from sklearn.datasets import make_classification
+
+    # the seed is fixed: one data set, generated the same way on every machine
+    x, y = make_classification(n_samples=5000, n_features=40, n_informative=20, n_redundant=10, n_classes=10,
+                               n_clusters_per_class=2, random_state=0)
+    # one scale per feature, log-spaced over three orders of magnitude and dealt out in a fixed
+    # shuffled order, so informative, redundant and noise features each get large and small ones
+    scales = np.random.default_rng(0).permutation(np.logspace(-1, 2, x.shape[1]))
+    x = x * scales
+    return x[:4000], y[:4000], x[4000:], y[4000:]
+
+
 def load(name: str, seed: int = 0) -> Dataset:
     """The data set ``name`` (one of :data:`DATASETS`) as arrays.
 
     Parameters
     ----------
-    name : {"mnist1d", "digits"}
+    name : {"mnist1d", "digits", "multiscale"}
     seed : int, default 0
-        Fixes the digits train/test split (mnist1d has its own fixed split).
+        Fixes the digits train/test split (mnist1d and multiscale have their own fixed split).
 
     Returns
     -------
@@ -88,6 +106,8 @@ def load(name: str, seed: int = 0) -> Dataset:
         parts = _mnist1d()
     elif name == "digits":
         parts = _digits(int(seed))
+    elif name == "multiscale":
+        parts = _multiscale()
     else:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     parts = tuple(p.copy() for p in parts)

@@ -37,6 +37,11 @@ class History:
         Test accuracy at each recorded step.
     final_train_accuracy, final_test_accuracy : float
         After the last step.
+    probe_mean, probe_std : list of ndarray
+        With a ``probe`` given to :func:`train`: per hidden layer, the mean and the standard
+        deviation over the probe inputs of each unit's activation (evaluation mode) at each
+        recorded step, shape (recorded steps, units). The input of
+        :func:`homeostasis.analysis.activation_drift`.
     """
 
     steps: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
@@ -44,6 +49,8 @@ class History:
     test_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
     final_train_accuracy: float = float("nan")
     final_test_accuracy: float = float("nan")
+    probe_mean: list = field(default_factory=list)
+    probe_std: list = field(default_factory=list)
 
 
 def validate_data(x, y, n_classes: int, what: str = "data"):
@@ -95,9 +102,11 @@ def accuracy(model, x, y) -> float:
     "steps": Interval(Integral, 1), "batch_size": Interval(Integral, 1), "optimizer": Options(OPTIMIZERS),
     "lr": LEARNING_RATE, "momentum": Interval(Real, 0, 1, closed="left"), "seed": Interval(Integral, 0),
     "eval_every": Interval(Integral, 1), "progress": InstanceOf((bool, np.bool_), "True or False"),
+    "probe": "no_validation",  # checked against the model's input width below
 })
 def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str = "adam", lr: float = 1e-2,
-          momentum: float = 0.9, seed: int = 0, eval_every: int = 500, progress: bool = False) -> History:
+          momentum: float = 0.9, seed: int = 0, eval_every: int = 500, progress: bool = False,
+          probe=None) -> History:
     """Minibatch training with softmax cross-entropy; returns the learning curve.
 
     Everything that could make the run fail is checked before the first step, so a bad
@@ -122,6 +131,11 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
         Test accuracy is recorded every this many steps, and after the last.
     progress : bool, default False
         Show a tqdm progress bar.
+    probe : array-like, shape (samples, inputs), optional
+        A fixed batch of held-out inputs. At each recorded step the per-unit mean and
+        standard deviation of every hidden layer's activation on it are kept in the history
+        (``probe_mean``, ``probe_std``), to measure how steady the hidden units stay while
+        the weights below them change.
 
     Returns
     -------
@@ -151,10 +165,15 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
                          "statistics); use batch_size >= 2 or an online method (ssn, ip, divisive, global)")
     if batch_size > len(x_train):
         raise ValueError(f"batch_size {batch_size} exceeds the {len(x_train)} training samples")
+    if probe is not None:
+        probe = np.asarray(probe, dtype=float)
+        if probe.ndim != 2 or probe.shape[0] < 2 or probe.shape[1] != model.sizes[0] or not np.all(np.isfinite(probe)):
+            raise ValueError(f"parameter 'probe' of train must be a finite (samples >= 2, {model.sizes[0]}) array, "
+                             f"got shape {probe.shape}")
 
     rng = np.random.default_rng(seed)
     opt = make_optimizer(optimizer, model.layers, lr, momentum)
-    steps_log, loss_log, acc_log = [], [], []
+    steps_log, loss_log, acc_log, probe_log = [], [], [], []
     n = len(x_train)
     order, pos = rng.permutation(n), 0
     for step in tqdm(range(1, steps + 1), desc=f"train {model.method}", disable=not progress, leave=False):
@@ -173,5 +192,10 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
             steps_log.append(step)
             loss_log.append(loss)
             acc_log.append(accuracy(model, x_test, y_test))
+            if probe is not None:
+                probe_log.append([(h.mean(axis=0), h.std(axis=0)) for h in model.hidden_activations(probe)])
+    layers = range(len(probe_log[0])) if probe_log else ()
     return History(np.array(steps_log), np.array(loss_log), np.array(acc_log),
-                   final_train_accuracy=accuracy(model, x_train, y_train), final_test_accuracy=acc_log[-1])
+                   final_train_accuracy=accuracy(model, x_train, y_train), final_test_accuracy=acc_log[-1],
+                   probe_mean=[np.array([record[k][0] for record in probe_log]) for k in layers],
+                   probe_std=[np.array([record[k][1] for record in probe_log]) for k in layers])
