@@ -11,6 +11,7 @@ import numpy as np
 from brian2 import Hz, Network, SpikeMonitor, StateMonitor, ms, nA, second
 
 from homeostasis import DivisiveNormalization, InhibitoryPool
+from homeostasis.analysis import gain_invariance, pattern_correlation, window_rates
 from models import Circuit, CurrentLIF, RateNeuron
 
 from ..backend import run_network, simulation
@@ -64,7 +65,7 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 *
         run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         start = float((duration - measure) / second)
-        rates = np.bincount(i[t >= start], minlength=n_neurons) / float(measure / second)
+        rates = window_rates(t, i, n_neurons, start, float(duration / second))
         gt = np.asarray(gain.t / second)
         return {"active_fraction": float(np.asarray(gain.A[0])[gt >= start].mean()),
                 "active_fraction_counted": float(np.mean(rates > float(pool.active_rate / Hz))),
@@ -98,8 +99,8 @@ def lateral_inhibition(p, ctx) -> Result:
     target = float(p.target_active_fraction)
     fractions = np.array([r["active_fraction"] for r in pools])
     metrics = {
-        "gain_invariance": float(abs(high.sum() - low.sum()) / low.sum()),
-        "pattern_correlation": float(np.corrcoef(low, high)[0, 1]),
+        "gain_invariance": gain_invariance(low, high),
+        "pattern_correlation": pattern_correlation(low, high),
         "summed_output_low": float(low.sum()),
         "summed_output_high": float(high.sum()),
         "target_active_fraction": target,
