@@ -112,13 +112,14 @@ class Circuit:
         return self._clocks[key]
 
     def _regular(self, group, blocks, label: str) -> list:
-        """``run_regularly`` objects for ``blocks``, joined per (dt, order) in the given order."""
+        """``run_regularly`` objects for ``blocks``, joined per (dt, when, order) in the given order."""
         joined: dict = {}
         for block in blocks:
-            joined.setdefault((round(float(block.dt / ms), 9), block.order), (block.dt, []))[1].append(block.code)
-        return [group.run_regularly("\n".join(codes), clock=self._clock(dt), order=order,
+            key = (round(float(block.dt / ms), 9), block.when, block.order)
+            joined.setdefault(key, (block.dt, []))[1].append(block.code)
+        return [group.run_regularly("\n".join(codes), clock=self._clock(dt), when=when, order=order,
                                     name=f"{group.name}_{label}_{k}")
-                for k, ((_, order), (dt, codes)) in enumerate(joined.items())]
+                for k, ((_, when, order), (dt, codes)) in enumerate(joined.items())]
 
     # -- populations ---------------------------------------------------------------------
     def population(self, name: str, model, n: int, components=(), dt=None, namespace=None, traces=(),

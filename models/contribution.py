@@ -71,7 +71,7 @@ class SpikeTrace:
 class Regular:
     """A block of code run every ``dt`` on a group (a Brian2 ``run_regularly``).
 
-    Blocks of one group with the same ``dt`` and ``order`` are joined, in the order the
+    Blocks of one group with the same ``dt``, ``when`` and ``order`` are joined, in the order the
     components were given, into one code object: one call per interval however many
     components update slow variables (on the runtime targets every code object costs Python
     work at every one of its steps).
@@ -83,12 +83,17 @@ class Regular:
     dt : Quantity
         Interval.
     order : int
-        Brian2 scheduling order within the ``start`` slot.
+        Brian2 scheduling order within the ``when`` slot.
+    when : str
+        Brian2 scheduling slot (``"start"``: before the neurons are updated). A block that
+        reads a summed variable runs ``"after_groups"``, once the sum of this time step
+        has been computed (Brian2 computes summed variables in the ``groups`` slot).
     """
 
     code: str
     dt: Quantity
     order: int = 0
+    when: str = "start"
 
 
 @dataclass
