@@ -39,64 +39,85 @@ MAX_STEP = Interval(Real, 0, 1, closed="neither")
 
 
 class SynapticScalingNorm(Linear):
-    """SSN, synapse scale: each unit multiplies all its incoming weights by one factor.
+    """SSN, synapse scale: one gain per unit multiplies all its incoming weights.
 
     Biology: synaptic scaling (Turrigiano et al. 1998). A neuron whose firing stays away
     from its set point scales the strengths of all its excitatory synapses by a common
-    factor, ``dw_ij/dt = w_ij (r0 - r_j) / (tau r0)``, which keeps their relative sizes
-    (the stored pattern) and changes only the overall gain.
+    factor, which keeps their relative sizes (the stored pattern) and changes only the
+    overall gain. As in the spiking :class:`homeostasis.SynapticScaling`, the factor is kept
+    once per unit, a gain ``g_j`` on the direction of the weights ``w_j`` that learning sets:
 
-    Here unit ``j`` keeps a running estimate (exponential moving average, rate ``momentum``)
-    of the mean square of its pre-activation ``z_j = x W[:, j] + b_j``,
+    .. math:: w^{eff}_j = g_j\, \frac{w_j}{\lVert w_j \rVert}, \qquad z_j = x \cdot w^{eff}_j + b_j .
+
+    The gradient trains ``w`` and ``b`` with the gains held constant (only the direction of
+    ``w`` matters, so its gradient is orthogonal to it, as in weight normalization); the
+    gains follow a local rule. Unit ``j`` keeps a running estimate (exponential moving
+    average, rate ``momentum``) of the mean square of its pre-activation,
 
     .. math:: s_j \\leftarrow s_j + \\rho\\,(\\overline{z_j^2} - s_j),
 
-    and before each training step multiplies its incoming weight vector ``W[:, j]`` by
+    and before each training step multiplies its gain by
 
     .. math:: f_j = \\mathrm{clip}\\left((r_0 / \\sqrt{s_j})^{\\eta},\\ 1 - \\delta,\\ 1 + \\delta\\right).
 
-    The gradient still trains ``W`` and ``b``; the scaling is a separate, local rule.
+    This is weight normalization's split of a weight vector into a direction and a length
+    (``w = g v / ||v||``, Salimans & Kingma 2016), with the length ``g_j`` set by the unit's
+    activity instead of by the loss. That the rule keeps each unit's direction holds by
+    construction (it only ever touches ``g``); the direction changes by learning alone. The
+    gains start at the norms of the initial weights, so the layer starts as a ``Linear``.
+    (A gain on the raw ``w``, without dividing by its norm, trained about 2 points worse on
+    MNIST-1D: 66.9 against 69.4 %, 3 seeds, default protocol.)
 
     Two choices keep the rule from diverging. The activity measure is the root-mean-square
     *pre-activation*, not the mean rectified output: a dead unit (all inputs negative) has
-    zero rectified output, and a rule on that output would scale its weights up forever,
-    whereas its drive is large and defined, so it is scaled down and stays bounded. The
-    per-step factor is clipped to ``[1 - delta, 1 + delta]``. A batch whose input is all
-    zero carries no information about the synapses, so it neither scales the weights nor
-    updates the estimate. The bias is not scaled (it is not a synapse).
+    zero rectified output, and a rule on that output would raise its gain forever, whereas
+    its drive is large and defined, so its gain falls and stays bounded. The per-step factor
+    is clipped to ``[1 - delta, 1 + delta]``. A batch whose input is all zero carries no
+    information about the synapses, so it neither scales the gains nor updates the estimate.
+    The bias is not scaled (it is not a synapse).
 
     Place it before the ReLU, in place of a ``Linear`` layer.
 
     Parameters
     ----------
     n_in, n_out : int
-        Input and output units.
+        Input and output units, at least 1.
     random_state : None, int or numpy.random.Generator, default None
         Draws the initial weights (see :class:`~homeostasis.ann.Linear`).
     target : float, default 1.0
-        Set-point RMS pre-activation ``r0``.
+        Set-point RMS pre-activation ``r0``, > 0.
     momentum : float, default 0.05
         Rate ``rho`` of the running activity estimate, in (0, 1].
     eta : float, default 0.1
-        Exponent of the scaling factor: strength of the homeostatic pull per step.
+        Exponent of the scaling factor, > 0: strength of the homeostatic pull per step.
     max_step : float, default 0.01
-        Largest relative weight change per step ``delta``, in (0, 1).
+        Largest relative change of a gain per step ``delta``, in (0, 1).
+    init : {"he", "lecun"}, default "he"
+        Initialization of ``w`` (see :class:`~homeostasis.ann.Linear`).
+
+    Attributes
+    ----------
+    gain : ndarray, shape (n_out,)
+        The length ``g`` of each unit's effective weight vector (not a trained parameter).
+    activity : ndarray or None
+        Running mean square pre-activation ``s`` per unit; None before the first batch.
 
     Examples
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> layer = SynapticScalingNorm(4, 2, rng)
-    >>> for _ in range(2000):
-    ...     _ = layer.forward(10 * rng.normal(size=(8, 4)), training=True)
-    >>> bool(np.allclose(np.sqrt(layer.activity), 1.0, rtol=0.2))
-    True
+    >>> layer = SynapticScalingNorm(4, 2, random_state=rng)
+    >>> x = 10 * rng.normal(size=(4000, 4))
+    >>> for k in range(2000):  # a tenfold input: the gains fall until the drive is back at 1
+    ...     _ = layer.forward(x[2 * k:2 * k + 8], training=True)
+    >>> rms = np.sqrt(np.mean(layer.forward(x, training=False) ** 2, axis=0))
+    >>> bool(np.allclose(rms, 1.0, rtol=0.15)), bool(np.all(layer.gain < 0.5))
+    (True, True)
     """
 
     scale = "synapse"
     counterpart = "weight normalization"
     biology = "synaptic scaling"
-
     _parameter_constraints = {"n_in": UNITS, "n_out": UNITS, "random_state": RandomState(), "target": POSITIVE,
                               "momentum": AVERAGING_RATE, "eta": POSITIVE, "max_step": MAX_STEP,
                               "init": Options(Linear.INITS)}
@@ -105,8 +126,15 @@ class SynapticScalingNorm(Linear):
                  eta: float = 0.1, max_step: float = 0.01, init: str = "he"):
         super().__init__(n_in, n_out, random_state, init=init)
         self.target, self.momentum, self.eta, self.max_step = target, momentum, eta, max_step
+        self.gain = np.linalg.norm(self.params["w"], axis=0)
         self.activity = None  # running mean square pre-activation per unit; None until the first batch
         self.adapt = True
+
+    @property
+    def effective_weight(self) -> np.ndarray:
+        """The weights a unit's input actually sees, ``g_j w_j / ||w_j||`` (the spiking side's ``w_eff``)."""
+        w = self.params["w"]
+        return w * (self.gain / np.linalg.norm(w, axis=0))
 
     def scaling_factor(self) -> np.ndarray:
         """This step's multiplicative factor per unit (1 before any input has been seen)."""
@@ -120,12 +148,24 @@ class SynapticScalingNorm(Linear):
     def forward(self, x, training: bool = False):
         adapting = training and self.adapt and np.any(x)
         if adapting:
-            self.params["w"] *= self.scaling_factor()
-        z = super().forward(x, training)
+            self.gain = self.gain * self.scaling_factor()
+        # keep this pass's gain and direction: backward must use them even if a later pass adapts
+        w = self.params["w"]
+        self._x, self._g, self._norm = x, self.gain, np.linalg.norm(w, axis=0)
+        self._w = w * (self._g / self._norm)
+        z = x @ self._w + self.params["b"]
         if adapting:
             drive = np.mean(z ** 2, axis=0)
             self.activity = drive if self.activity is None else self.activity + self.momentum * (drive - self.activity)
         return z
+
+    def backward(self, dy):
+        dw_eff = self._x.T @ dy
+        u = self.params["w"] / self._norm
+        # through the normalization: only the part of the gradient orthogonal to w survives
+        self.grads["w"] = (self._g / self._norm) * (dw_eff - u * np.sum(dw_eff * u, axis=0))
+        self.grads["b"] = dy.sum(axis=0)
+        return dy @ self._w.T
 
 
 class IntrinsicPlasticityNorm(Layer):
@@ -144,8 +184,8 @@ class IntrinsicPlasticityNorm(Layer):
     .. math::
 
         a_j \leftarrow a_j + \eta\,(1/\sqrt{v_j + \epsilon} - a_j), \qquad
-        \theta_j \leftarrow \theta_j + \eta\,(m_j - \theta_j), \qquad
-        y_j = \gamma_j\, a_j (x_j - \theta_j) + \beta_j.
+        \\theta_j \\leftarrow \\theta_j + \\eta\\,(m_j - \\theta_j), \\qquad
+        y_j = \\gamma_j\\, a_j (x_j - \\theta_j) + \\beta_j.
 
     This is ``y = a x + b`` with bias ``b_j = -a_j theta_j`` (the attribute ``bias``). The
     threshold form is used because the bias must follow the gain exactly: with a separate

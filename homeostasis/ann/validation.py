@@ -206,8 +206,10 @@ def _checked(func, owner: str, constraints: dict):
     signature = inspect.signature(func)
     names = [n for n, p in signature.parameters.items()
              if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    passes_on = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
     missing = [n for n in names if n not in constraints]
-    unknown = [n for n in constraints if n not in names]
+    # with **kwargs, constraints may name what is passed on to the parent (checked there too)
+    unknown = [] if passes_on else [n for n in constraints if n not in names]
     if missing or unknown:
         # at definition time: a parameter nobody checks is the bug this module exists to prevent
         raise TypeError(f"{owner}: constraints must cover exactly the parameters {names}; "
@@ -217,7 +219,10 @@ def _checked(func, owner: str, constraints: dict):
     def wrapper(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        _check(owner, constraints, {n: bound.arguments[n] for n in names})
+        arguments = {n: bound.arguments[n] for n in names}
+        for kwargs_name in (n for n, p in signature.parameters.items() if p.kind == p.VAR_KEYWORD):
+            arguments.update({n: v for n, v in bound.arguments[kwargs_name].items() if n in constraints})
+        _check(owner, constraints, arguments)
         return func(*args, **kwargs)
 
     wrapper.parameter_constraints = dict(constraints)

@@ -110,10 +110,11 @@ def ann_synapse(rng, n_in=100, n_out=20, steps=3000) -> dict:
         for _ in range(steps):
             layer.forward(drive(1.0), training=True)
         layer.adapt = adapt
-        before_w, before_act = layer.params["w"].copy(), rms(1.0)
+        # the scaled weights: SSN keeps one gain per unit on the direction of w, as the spiking w_eff = g w
+        before_w, before_act = layer.effective_weight, rms(1.0)
         for _ in range(steps):
             layer.forward(drive(1 / 3), training=True)
-        return before_w, layer.params["w"], rms(1 / 3) / before_act
+        return before_w, layer.effective_weight, rms(1 / 3) / before_act
 
     before_w, after_w, recovery = run(adapt=True)
     _, _, recovery_control = run(adapt=False)

@@ -35,6 +35,8 @@ def _perturb_state(layer, rng):
             layer.params[key] += rng.normal(0, 0.3, layer.params[key].shape)
     if isinstance(layer, IntrinsicPlasticityNorm):
         layer.gain, layer.threshold = rng.uniform(0.5, 2, layer.gain.shape), rng.normal(0, 1, layer.threshold.shape)
+    if isinstance(layer, SynapticScalingNorm):
+        layer.gain = rng.uniform(0.5, 2, layer.gain.shape)
     if isinstance(layer, GlobalHomeostasisNorm):
         layer.shared.gain = 1.7
     if isinstance(layer, BatchNorm):
