@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .parameters import ParameterSet
+from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_dimensions, ms, nS, siemens
 
-__all__ = ["HebbianRule"]
+from .contribution import SpikeTrace, SynapseTerms
+from .parameters import ParameterSet, check_quantity, param
+
+__all__ = ["HebbianRule", "TripletSTDP"]
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,139 @@ class HebbianRule(ParameterSet):
     def traces(self) -> tuple:
         """Every :class:`~models.SpikeTrace` the rule reads (give them to a population's ``traces``)."""
         return ()
+
+
+@dataclass(frozen=True)
+class TripletSTDP(HebbianRule):
+    """Minimal triplet STDP (Pfister & Gerstner 2006), the rule of Zenke, Hennequin & Gerstner (2013).
+
+    Three spike traces, each of one neuron's spikes (``x += 1`` at a spike, exponential
+    decay): ``r1`` of the presynaptic neuron, ``o1`` and ``o2`` of the postsynaptic one,
+
+    .. math::
+        \\tau_+ \\frac{dr_1}{dt} = -r_1, \\qquad
+        \\tau_- \\frac{do_1}{dt} = -o_1, \\qquad
+        \\tau_y \\frac{do_2}{dt} = -o_2 .
+
+    A presynaptic spike depresses the synapse by a pair term, a postsynaptic spike
+    potentiates it by a triplet term (one presynaptic and two postsynaptic spikes), with
+    ``o2`` read just before its own increment, so that it counts the earlier postsynaptic
+    spikes only:
+
+    .. math::
+        \\text{pre spike:}\\quad w \\leftarrow \\mathrm{clip}(w - g A_2^- o_1,\\ 0,\\ w_{max}),
+        \\qquad
+        \\text{post spike:}\\quad w \\leftarrow \\mathrm{clip}(w + g A_3^+ r_1 o_2,\\ 0,\\ w_{max}) .
+
+    This is the minimal all-to-all form of the triplet model (pair potentiation and triplet
+    depression set to zero), which Pfister & Gerstner fit to visual cortex data (``A3_plus =
+    6.5e-3``, ``A2_minus = 7.1e-3`` in units of the weight scale, ``tau_plus = 16.8 ms``,
+    ``tau_minus = 33.7 ms``, ``tau_y = 114 ms``). For independent Poisson trains at rates
+    ``rho_pre`` and ``rho_post`` the mean drift is
+
+    .. math::
+        \\frac{\\langle \\Delta w \\rangle}{\\Delta t} = \\rho_{pre} \\rho_{post}
+        \\left(A_3^+ \\tau_+ \\tau_y \\rho_{post} - A_2^- \\tau_-\\right),
+
+    zero at the postsynaptic rate :attr:`theta` ``= A2_minus tau_minus / (A3_plus tau_plus
+    tau_y)``. Like the BCM rule, a neuron firing above ``theta`` strengthens its inputs and
+    one firing below weakens them, but ``theta`` does not move: a stronger input makes the
+    neuron fire more, which strengthens the input further. Zenke et al. (2013) let
+    ``A2_minus`` follow a running estimate of the rate to stop this; here the threshold is
+    fixed and homeostasis, if any, comes from the population's components.
+
+    Every trace depends on one neuron's spikes only: populations created with
+    ``traces=rule.traces`` keep them once per neuron (``r1`` on the source, ``o1`` and
+    ``o2`` on the target); otherwise each synapse keeps its own copies, event-driven, with
+    the same values.
+
+    Parameters
+    ----------
+    A3_plus : Quantity
+        Triplet potentiation per postsynaptic spike and unit of ``r1 * o2``, in the unit of
+        the target model's excitatory weights.
+    A2_minus : Quantity
+        Pair depression per presynaptic spike and unit of ``o1``, in the same unit.
+    tau_plus, tau_minus, tau_y : Quantity
+        Time constants of ``r1``, ``o1`` and ``o2``.
+    w_max : Quantity
+        Upper bound of the weights (the lower bound is zero).
+    gate : str
+        Brian2 expression ``g`` multiplying every update (default ``"1"``); ``"0"`` freezes
+        the weights, and a name in the target population's namespace (a
+        :class:`~brian2.TimedArray` ``plastic``, as ``gate="plastic(t)"``) switches learning
+        on a schedule.
+
+    Examples
+    --------
+    >>> from brian2 import Hz, nS
+    >>> from models import ConductanceLIF
+    >>> rule = TripletSTDP.from_threshold(5 * Hz, A2_minus=0.01 * nS, w_max=2 * nS)
+    >>> round(float(rule.theta / Hz), 6)
+    5.0
+    >>> [t.name for t in rule.traces]
+    ['r1', 'o1', 'o2']
+    >>> print(rule.synapse_terms(ConductanceLIF()).on_post)
+    w = clip(w + (1) * A3_plus * r1_presynaptic * o2_postsynaptic, 0 * w_max, w_max)
+    """
+
+    A3_plus: object = param(6.5e-3 * nS, (amp, siemens), "triplet potentiation per postsynaptic spike",
+                            bounds="nonnegative")
+    A2_minus: object = param(7.1e-3 * nS, (amp, siemens), "pair depression per presynaptic spike",
+                             bounds="nonnegative")
+    tau_plus: object = param(16.8 * ms, ms, "time constant of the presynaptic trace r1")
+    tau_minus: object = param(33.7 * ms, ms, "time constant of the postsynaptic trace o1")
+    tau_y: object = param(114 * ms, ms, "time constant of the slow postsynaptic trace o2")
+    w_max: object = param(1 * nS, (amp, siemens), "upper bound of the weights")
+    gate: str = "1"
+
+    def _check(self):
+        if not (isinstance(self.gate, str) and self.gate.strip()):
+            raise ValueError(f"gate of TripletSTDP must be a non-empty Brian2 expression, got {self.gate!r}")
+        for name in ("A3_plus", "A2_minus"):
+            if not have_same_dimensions(getattr(self, name), self.w_max):
+                raise DimensionMismatchError(
+                    f"parameter {name!r} of TripletSTDP must have the unit of w_max ({self.w_max}), "
+                    f"got {getattr(self, name)!r}", get_dimensions(getattr(self, name)), get_dimensions(self.w_max))
+
+    @classmethod
+    def from_threshold(cls, theta, A2_minus, **kwargs) -> "TripletSTDP":
+        """The rule whose drift for independent Poisson spikes changes sign at the rate ``theta``.
+
+        ``A3_plus = A2_minus tau_minus / (tau_plus tau_y theta)``; the other parameters are
+        passed on (defaults as in the class).
+        """
+        check_quantity("TripletSTDP.from_threshold", "theta", theta, Hz)
+        taus = {k: kwargs.get(k, f.default_factory()) for k, f in cls.__dataclass_fields__.items()
+                if k in ("tau_plus", "tau_minus", "tau_y")}
+        A3_plus = A2_minus * taus["tau_minus"] / (taus["tau_plus"] * taus["tau_y"] * theta)
+        return cls(A3_plus=A3_plus, A2_minus=A2_minus, **kwargs)
+
+    @property
+    def theta(self):
+        """Postsynaptic rate at which the mean drift for independent Poisson spikes is zero."""
+        if float(self.A3_plus / self.w_max) == 0:
+            return float("inf") * Hz
+        return self.A2_minus * self.tau_minus / (self.A3_plus * self.tau_plus * self.tau_y)
+
+    @property
+    def traces(self) -> tuple:
+        return (SpikeTrace("r1", "tau_plus", self.tau_plus), SpikeTrace("o1", "tau_minus", self.tau_minus),
+                SpikeTrace("o2", "tau_y", self.tau_y))
+
+    def synapse_terms(self, target_model):
+        unit = target_model.synapse_targets["exc"][1]
+        if not have_same_dimensions(self.w_max, unit):
+            raise DimensionMismatchError(
+                f"parameter 'w_max' of TripletSTDP must have the unit of the excitatory weights of "
+                f"{type(target_model).__name__} ({unit}), got {self.w_max!r}",
+                get_dimensions(self.w_max), get_dimensions(unit))
+        r1, o1, o2 = self.traces
+        g = f"({self.gate})"
+        return SynapseTerms(
+            on_pre=f"w = clip(w - {g} * A2_minus * {o1.postsynaptic}, 0 * w_max, w_max)",
+            on_post=f"w = clip(w + {g} * A3_plus * {r1.presynaptic} * {o2.postsynaptic}, 0 * w_max, w_max)",
+            namespace={k: getattr(self, k) for k in ("A3_plus", "A2_minus", "w_max")},
+            pre_traces=(r1,),
+            post_traces=(o1, o2),
+        )
