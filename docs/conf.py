@@ -4,13 +4,19 @@ built by running ``examples/``, and math typeset by a MathJax copy shipped with 
 Nothing in the built HTML may load from the network (a cluster node has none): ``make docs`` runs
 ``docs/_check_offline.py`` on the output after the build.
 """
+import importlib
 import os
+import pkgutil
+import re
 from pathlib import Path
+
+from sphinx.util import logging
 
 HERE = Path(__file__).resolve().parent
 
 project = "homeostasis"
 author = "the homeostasis developers"
+copyright = author
 extensions = [
     "myst_parser",
     "sphinx.ext.mathjax",
@@ -46,6 +52,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"plot_",
     "ignore_pattern": r"__init__\.py|/_",
+    # the biology first; "*" keeps a place for new subsections (learning with homeostasis)
+    "subsection_order": ["../examples/mechanisms", "*", "../examples/ann"],
     "within_subsection_order": "FileNameSortKey",
     # each example calls brian2.start_scope() and names its own objects
     "reset_modules": ("matplotlib",),
@@ -63,3 +71,24 @@ sphinx_gallery_conf = {
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _check_api_pages(app):
+    """Warn (an error under -W) for a public module that no page of docs/api/ documents."""
+    documented = set()
+    for page in (HERE / "api").glob("*.rst"):
+        documented |= set(re.findall(r"^\.\. automodule:: ([\w.]+)", page.read_text(), re.MULTILINE))
+    for package in ("models", "homeostasis", "simulations"):
+        root = importlib.import_module(package)
+        names = [info.name for info in pkgutil.walk_packages(root.__path__, package + ".")]
+        for name in names:
+            if any(part.startswith("_") for part in name.split(".")) or name in documented:
+                continue
+            if hasattr(importlib.import_module(name), "__path__"):  # a subpackage: its modules count
+                continue
+            logging.getLogger(__name__).warning(
+                f"module {name} is missing from the API reference: add it to a page of docs/api/")
+
+
+def setup(app):
+    app.connect("builder-inited", _check_api_pages)
