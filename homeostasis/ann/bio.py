@@ -47,7 +47,7 @@ class SynapticScalingNorm(Linear):
     overall gain. As in the spiking :class:`homeostasis.SynapticScaling`, the factor is kept
     once per unit, a gain ``g_j`` on the direction of the weights ``w_j`` that learning sets:
 
-    .. math:: w^{eff}_j = g_j\, \frac{w_j}{\lVert w_j \rVert}, \qquad z_j = x \cdot w^{eff}_j + b_j .
+    .. math:: w^{eff}_j = g_j\\, \\frac{w_j}{\\lVert w_j \\rVert}, \\qquad z_j = x \\cdot w^{eff}_j + b_j .
 
     The gradient trains ``w`` and ``b`` with the gains held constant (only the direction of
     ``w`` matters, so its gradient is orthogonal to it, as in weight normalization); the
