@@ -42,8 +42,9 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 napoleon_use_ivar = True
 autodoc_default_options = {"members": True, "member-order": "bysource", "show-inheritance": True}
+# annotations go into the parameter lists they describe; none are invented for undocumented ones
 autodoc_typehints = "description"
-autodoc_class_signature = "separated"
+autodoc_typehints_description_target = "documented_params"
 
 # -- Examples gallery ------------------------------------------------------------------------------
 # Every script in examples/ runs at build time, so every picture in the docs comes from code.
