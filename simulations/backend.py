@@ -236,7 +236,7 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     try:
         net.run(duration, **report, **run_kwargs)
     except Exception as err:
-        if interrupt_requested():  # e.g. a compiler or binary killed by the same interrupt
+        if interrupt_requested() or _compiler_interrupted(err):
             raise KeyboardInterrupt from err
         raise
     finally:
@@ -251,6 +251,24 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
         raise SimulationInterrupted(
             f"the simulation of network {net.name!r} stopped at t = {reached:.4g} s of {t_end:.4g} s "
             f"(clock {name!r}); a truncated run is not a result")
+
+
+def _compiler_interrupted(err: Exception) -> bool:
+    """Whether ``err`` is Brian2's report of a standalone ``make`` killed by SIGINT.
+
+    Brian2 runs ``make`` with ``os.system``, which ignores SIGINT in this process while
+    ``make`` runs: a Ctrl+C then reaches only ``make`` (the terminal's whole process group),
+    and Brian2 raises "Project compilation failed (error code: N)" with N the raw wait
+    status, which says whether a signal ended the command.
+    """
+    import re
+    import signal
+
+    found = re.search(r"compilation failed \(error code: (\d+)\)", str(err))
+    if not (isinstance(err, RuntimeError) and found):
+        return False
+    status = int(found.group(1))
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
 
 
 def _value(clock, name: str) -> float:

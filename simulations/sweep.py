@@ -144,9 +144,10 @@ def interrupt_points() -> int:
     (:func:`simulations.backend.request_interrupt`): its Brian2 simulation stops within a
     fraction of a second and raises ``KeyboardInterrupt``, its runner removes its temporary
     directory and refuses to write a result, and :func:`run_point` reports it as
-    interrupted. Code that does not look at the request (an ANN training loop, a
-    standalone binary) runs on until the cluster is closed, or, on a cluster of your own,
-    to its end, and its result is then discarded.
+    interrupted. Compilers and cpp_standalone binaries the points started are terminated
+    (the workers ignore SIGINT, and so do the programs they start). Code that does not
+    look at the request (an ANN training loop) runs on until the local cluster is closed,
+    or, on a cluster of your own, to its end, and its result is then discarded.
     """
     from .backend import request_interrupt
 
@@ -154,7 +155,21 @@ def interrupt_points() -> int:
         threads = list(_RUNNING)
         for ident in threads:
             request_interrupt(ident)
+    if threads:
+        _terminate_children()
     return len(threads)
+
+
+def _terminate_children():
+    """Terminate the programs this worker process started (``make``, compilers, binaries)."""
+    import psutil  # a dependency of distributed
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "multiprocessing" not in " ".join(child.cmdline()):  # not Python's own helpers
+                child.terminate()
+        except psutil.Error:  # already gone
+            pass
 
 
 def _remove_partial(pdir: Path, name: str):

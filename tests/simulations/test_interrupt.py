@@ -33,14 +33,25 @@ class Command:
     def __init__(self, *args, env=None):
         self.proc = subprocess.Popen([sys.executable, "-m", "simulations", *args], env=env, start_new_session=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.err, self.out = b"", b""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.chunks = {"out": [], "err": []}
+        self._readers = [threading.Thread(target=self._read, args=(stream, self.chunks[key]), daemon=True)
+                         for stream, key in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self):
+    @staticmethod
+    def _read(stream, chunks):
         # chunks, not lines: progress bars redraw with "\r" and end no line
-        while chunk := os.read(self.proc.stderr.fileno(), 4096):
-            self.err += chunk
+        while chunk := os.read(stream.fileno(), 4096):
+            chunks.append(chunk)
+
+    @property
+    def err(self) -> bytes:
+        return b"".join(self.chunks["err"])
+
+    @property
+    def out(self) -> bytes:
+        return b"".join(self.chunks["out"])
 
     def wait_for(self, text: str, timeout: float = 240):
         deadline = time.monotonic() + timeout
@@ -54,8 +65,13 @@ class Command:
         os.killpg(self.proc.pid, signal.SIGINT)  # the whole group, as a terminal does
 
     def finish(self, timeout: float = 120) -> int:
-        self.out = self.proc.communicate(timeout=timeout)[0]
-        self._reader.join(5)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+        for reader in self._readers:
+            reader.join(10)
         return self.proc.returncode
 
     @property
@@ -110,7 +126,7 @@ def test_ctrl_c_aborts_ann_training_and_writes_no_table(tmp_path):
 def test_ctrl_c_stops_a_sweep_keeps_finished_points_and_a_rerun_finishes_the_rest(tmp_path):
     env = dict(os.environ, HOMEOSTASIS_EXPERIMENTS="interrupt_toys",
                PYTHONPATH=PLUGINS + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    args = ["sweep", "toy-network", "--grid", "value=1,2,3,4,5,6", "--grid", "duration=4*second",
+    args = ["sweep", "toy-network", "--grid", "value=1,2,3,4,5", "--grid", "duration=3*second", "--grid", "n=50",
             "--workers", "2", "--no-progress", "--out", str(tmp_path)]
     points = tmp_path / "toy-network" / "points"
     sweep = Command(*args, env=env)
@@ -125,7 +141,7 @@ def test_ctrl_c_stops_a_sweep_keeps_finished_points_and_a_rerun_finishes_the_res
     assert "Traceback" not in sweep.err.decode()
 
     done = {p: p.stat().st_mtime_ns for p in points.glob("*/seed-0/toy-network/metrics.json")}
-    assert 2 <= len(done) < 6
+    assert 2 <= len(done) < 5
     for path in done:  # a point marked done is a complete result
         assert json.loads(path.read_text())["spike_count"] > 0
     assert not list(tmp_path.rglob("*.partial")) and not list(tmp_path.rglob("error.json"))
@@ -135,7 +151,44 @@ def test_ctrl_c_stops_a_sweep_keeps_finished_points_and_a_rerun_finishes_the_res
     assert rerun.finish(timeout=300) == 0, rerun.err.decode()[-3000:]
     assert f"({len(done)} already done)" in rerun.out.decode()
     assert all(path.stat().st_mtime_ns == mtime for path, mtime in done.items())  # not recomputed
-    assert len(list(points.glob("*/seed-0/toy-network/metrics.json"))) == 6
+    assert len(list(points.glob("*/seed-0/toy-network/metrics.json"))) == 5
+
+
+def _group(pgid: int) -> list:
+    """Processes alive in process group ``pgid`` (zombies excluded)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append(int(entry.name))
+    return alive
+
+
+def test_ctrl_c_stops_figures_and_its_workers_without_partial_results(tmp_path):
+    # synaptic-scaling is submitted last, so it cannot have started when the test presses
+    before = _earlier_result(tmp_path, "synaptic-scaling")
+    figures = Command("figures", "--quick", "--jobs", "2", "--no-progress", "--out", str(tmp_path))
+    deadline = time.monotonic() + 120
+    while len(_group(figures.proc.pid)) < 3:  # the command and its two workers
+        assert time.monotonic() < deadline and figures.proc.poll() is None, figures.err.decode()[-3000:]
+        time.sleep(0.1)
+    time.sleep(5.0)
+    figures.ctrl_c()
+    assert figures.finish() == 130, figures.err.decode()[-3000:]
+    assert "interrupted" in figures.message and "Traceback" not in figures.err.decode()
+    time.sleep(0.5)
+    assert _group(figures.proc.pid) == []  # no worker left running
+    after = _snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if k.startswith("synaptic-scaling")} == before
+    # anything else is a complete result of an experiment that finished before the press
+    finished = {k.split("/")[0] for k in after if not k.startswith("synaptic-scaling")}
+    assert all(f"{name}/metrics.json" in after and name in figures.message for name in finished)
+    assert not [k for k in after if ".partial" in k or ".old" in k]
 
 
 # -- a simulation stopped by anything else than its end is an error -----------------------------
