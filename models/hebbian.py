@@ -18,7 +18,7 @@ from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_di
 from .contribution import SpikeTrace, SynapseTerms
 from .parameters import ParameterSet, check_quantity, param
 
-__all__ = ["HebbianRule", "TripletSTDP"]
+__all__ = ["HebbianRule", "PairSTDP", "TripletSTDP"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,108 @@ class HebbianRule(ParameterSet):
     def traces(self) -> tuple:
         """Every :class:`~models.SpikeTrace` the rule reads (give them to a population's ``traces``)."""
         return ()
+
+
+def _weight_unit(rule, target_model):
+    """The unit of the excitatory weights onto ``target_model``, checked against ``w_max``."""
+    from brian2 import DimensionMismatchError, get_dimensions, have_same_dimensions
+
+    unit = target_model.synapse_targets["exc"][1]
+    if not have_same_dimensions(rule.w_max, unit):
+        raise DimensionMismatchError(
+            f"parameter 'w_max' of {type(rule).__name__} must have the unit of the excitatory weights of "
+            f"{type(target_model).__name__} ({unit}), got {rule.w_max!r}",
+            get_dimensions(rule.w_max), get_dimensions(unit))
+    return unit
+
+
+@dataclass(frozen=True)
+class PairSTDP(HebbianRule):
+    """Pair-based STDP with soft bounds, in the style of Diehl & Cook (2015).
+
+    Each synapse reads an exponential trace of its presynaptic spikes and one of its
+    postsynaptic spikes (every earlier spike counts: all-to-all pairing),
+
+    .. math::
+        \\tau_{pre} \\frac{dx_{pre}}{dt} = -x_{pre}, \\qquad
+        \\tau_{post} \\frac{dx_{post}}{dt} = -x_{post}, \\qquad
+        x \\leftarrow x + 1 \\text{ at a spike of its neuron},
+
+    and changes its weight at each spike, by an amount that shrinks as the weight nears the
+    bound it moves towards (soft bounds):
+
+    .. math::
+        \\text{post spike:}\\quad w \\leftarrow w + g \\, \\eta_{post} \\, x_{pre} \\,
+            w_{max} \\left(1 - \\frac{w}{w_{max}}\\right)^{\\mu}, \\qquad
+        \\text{pre spike:}\\quad w \\leftarrow w - g \\, \\eta_{pre} \\, x_{post} \\,
+            w_{max} \\left(\\frac{w}{w_{max}}\\right)^{\\mu}
+
+    and ``w`` is clipped to ``[0, w_max]`` (which only matters for ``mu < 1`` or large steps).
+    With ``mu = 1`` the updates are multiplicative (van Rossum, Bi & Turrigiano 2000), with
+    ``mu = 0`` additive. Diehl & Cook's network learns with a large potentiation and a small
+    depression (``eta_post = 0.01``, ``eta_pre = 0.0001`` for weights up to 1); the
+    weight-sum normalization of its neurons does the rest of the depression.
+
+    ``g`` is the expression ``gate``: a learning-rate factor evaluated at every update. Any
+    name it uses is looked up in the synapses' namespace, which includes the target
+    population's: a :class:`~brian2.TimedArray` ``plastic`` given to the population and
+    ``gate="plastic(t)"`` switches learning off (0) and on (1) on a schedule, in generated code.
+
+    Parameters
+    ----------
+    eta_pre : float
+        Depression per presynaptic spike, per unit of postsynaptic trace (0 turns it off).
+    eta_post : float
+        Potentiation per postsynaptic spike, per unit of presynaptic trace.
+    tau_pre, tau_post : Quantity
+        Time constants of the presynaptic and postsynaptic traces.
+    w_max : Quantity
+        Upper bound of the weights, in the unit of the target model's excitatory weights.
+    mu : float
+        Exponent of the weight dependence (1: multiplicative soft bounds, 0: additive).
+    gate : str
+        Brian2 expression multiplying every update (default ``"1"``: always learning).
+
+    Examples
+    --------
+    >>> from brian2 import nS
+    >>> from models import ConductanceLIF
+    >>> rule = PairSTDP(w_max=10 * nS, gate="plastic(t)")
+    >>> [t.name for t in rule.traces]
+    ['apre', 'apost']
+    >>> print(rule.synapse_terms(ConductanceLIF()).on_post)
+    w = clip(w + (plastic(t)) * eta_post * apre_presynaptic * w_max * (1 - w / w_max)**mu, 0 * w_max, w_max)
+    """
+
+    eta_pre: object = param(1e-4, 1, "depression per presynaptic spike and unit of postsynaptic trace",
+                            bounds="nonnegative")
+    eta_post: object = param(1e-2, 1, "potentiation per postsynaptic spike and unit of presynaptic trace",
+                             bounds="nonnegative")
+    tau_pre: object = param(20 * ms, ms, "time constant of the presynaptic trace")
+    tau_post: object = param(20 * ms, ms, "time constant of the postsynaptic trace")
+    w_max: object = param(1 * nS, (amp, siemens), "upper bound of the weights")
+    mu: object = param(1.0, 1, "exponent of the soft bounds (1: multiplicative, 0: additive)", bounds="nonnegative")
+    gate: str = "1"
+
+    def _check(self):
+        if not (isinstance(self.gate, str) and self.gate.strip()):
+            raise ValueError(f"gate of PairSTDP must be a non-empty Brian2 expression, got {self.gate!r}")
+
+    @property
+    def traces(self) -> tuple:
+        return (SpikeTrace("apre", "tau_pre", self.tau_pre), SpikeTrace("apost", "tau_post", self.tau_post))
+
+    def synapse_terms(self, target_model):
+        _weight_unit(self, target_model)
+        pre, post = self.traces
+        g = "" if self.gate.strip() == "1" else f"({self.gate}) * "
+        return SynapseTerms(
+            on_pre=f"w = clip(w - {g}eta_pre * {post.postsynaptic} * w_max * (w / w_max)**mu, 0 * w_max, w_max)",
+            on_post=f"w = clip(w + {g}eta_post * {pre.presynaptic} * w_max * (1 - w / w_max)**mu, 0 * w_max, w_max)",
+            namespace={k: getattr(self, k) for k in ("eta_pre", "eta_post", "w_max", "mu")},
+            pre_traces=(pre,),
+            post_traces=(post,),
+        )
 
 
 @dataclass(frozen=True)
