@@ -169,7 +169,9 @@ def _group(pgid: int) -> list:
     return alive
 
 
-def test_ctrl_c_stops_figures_and_its_workers_without_partial_results(tmp_path):
+@pytest.mark.parametrize("to", ["group", "command"])
+def test_ctrl_c_stops_figures_and_its_workers_without_partial_results(tmp_path, to):
+    """``to``: SIGINT to the process group (a terminal's Ctrl+C) or to the command alone."""
     # synaptic-scaling is submitted last, so it cannot have started when the test presses
     before = _earlier_result(tmp_path, "synaptic-scaling")
     figures = Command("figures", "--quick", "--jobs", "2", "--no-progress", "--out", str(tmp_path))
@@ -178,7 +180,10 @@ def test_ctrl_c_stops_figures_and_its_workers_without_partial_results(tmp_path):
         assert time.monotonic() < deadline and figures.proc.poll() is None, figures.err.decode()[-3000:]
         time.sleep(0.1)
     time.sleep(5.0)
-    figures.ctrl_c()
+    if to == "group":
+        figures.ctrl_c()
+    else:  # the command must stop its workers itself
+        os.kill(figures.proc.pid, signal.SIGINT)
     assert figures.finish() == 130, figures.err.decode()[-3000:]
     assert "interrupted" in figures.message and "Traceback" not in figures.err.decode()
     time.sleep(0.5)
