@@ -78,7 +78,8 @@ def _run(kept: bool, source_kind: str, w_max=60 * pA, step=1.0, duration=0.5 * s
     dt = defaultclock.dt
     steps = lambda mon, n: [np.round(np.asarray(mon.t[mon.i == k] / dt)).astype(int) for k in range(n)]  # noqa: E731
     pairs = list(zip(np.asarray(syn.i), np.asarray(syn.j)))
-    expected = reference_weights(steps(pre_spikes, n_pre), steps(post_spikes, n_post), pairs, w0[: len(syn)], rule, dt)
+    expected = reference_weights(steps(pre_spikes, n_pre), steps(post_spikes, n_post), pairs, w0[: len(syn)],
+                                 rule, dt)
     return np.asarray(syn.w[:] / pA), np.asarray(expected / pA), np.asarray(weights.w / pA), rule, pre_spikes, post_spikes
 
 
