@@ -239,6 +239,11 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
         if interrupt_requested() or _compiler_interrupted(err):
             raise KeyboardInterrupt from err
         raise
+    except KeyboardInterrupt:
+        # Brian2 leaves its "a run is active" flag set when the loop is left by an exception;
+        # its own Ctrl+C handler would then take a later Ctrl+C for a stop request
+        brian2.Network._globally_running = False
+        raise
     finally:
         prefs.stop_on_keyboard_interrupt = graceful
     check_interrupt()
