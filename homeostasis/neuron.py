@@ -10,13 +10,13 @@ from typing import ClassVar
 
 from brian2 import Hz, mV, ms, second
 
-from models.contribution import Contribution
+from models.contribution import Contribution, Regular
 from models.parameters import param
 
 from .mechanism import Mechanism
 from .rate import every_rate_dt, rate_trace
 
-__all__ = ["IntrinsicPlasticity", "AdaptiveThreshold"]
+__all__ = ["IntrinsicPlasticity", "AdaptiveThreshold", "SpikeTriggeredThreshold"]
 
 
 @dataclass(frozen=True)
@@ -130,4 +130,84 @@ class AdaptiveThreshold(Mechanism):
             requires=(rate_trace(self.tau_r),),
             initial={"v_th": model.adaptable()["v_th"], "r": self.target_rate},
             namespace=self.namespace(),
+        )
+
+
+@dataclass(frozen=True)
+class SpikeTriggeredThreshold(Mechanism):
+    """Diehl & Cook's adaptive threshold: every spike raises it, and it relaxes slowly.
+
+    .. math::
+        v_{th} = V_{th} + \\theta, \\qquad
+        \\theta \\leftarrow \\theta + g \\, \\theta_+ \\text{ at a spike}, \\qquad
+        \\frac{d\\theta}{dt} = -g \\, \\frac{\\theta}{\\tau_\\theta}
+
+    A neuron that fires a lot becomes harder to fire, so in a winner-take-all layer the
+    neurons that have won often leave the next inputs to the others: the load is spread,
+    as batch normalization spreads it by holding each unit's statistics over samples. Unlike
+    :class:`AdaptiveThreshold`, there is no set-point rate: the threshold integrates the spike
+    count (Diehl & Cook's ``tau_theta`` of 10^7 ms makes the decay negligible during
+    learning), and a neuron settles where its mean ``theta`` is ``theta_plus * rate *
+    tau_theta``. For neurons that do not compete this only lowers every rate (across a
+    tenfold spread of drive the rates keep about the same spread); it balances the load
+    through competition.
+    The decay is slow, so it is applied exactly, ``theta *= exp(-g decay_dt / tau_theta)``,
+    every ``decay_dt`` rather than integrated at every time step.
+
+    ``g`` is the expression ``gate``, evaluated in the population's namespace: a
+    :class:`~brian2.TimedArray` ``plastic`` given to the population and ``gate="plastic(t)"``
+    freezes the threshold (no increments, no decay) where it is 0.
+
+    Parameters
+    ----------
+    theta_plus : Quantity
+        Threshold increase per spike (Diehl & Cook: 0.05 mV).
+    tau_theta : Quantity
+        Time constant of the decay of ``theta`` (Diehl & Cook: 10^7 ms).
+    decay_dt : Quantity
+        Interval of the decay updates.
+    gate : str
+        Brian2 expression multiplying every change of ``theta`` (default ``"1"``).
+
+    Examples
+    --------
+    >>> from brian2 import mV
+    >>> from models import Circuit, ConductanceLIF
+    >>> c = Circuit()
+    >>> E = c.population("E", ConductanceLIF(), 10, [SpikeTriggeredThreshold(theta_plus=0.1 * mV)])
+    >>> float(E.theta[0] / mV), float(E.v_th[0] / mV)
+    (0.0, -50.0)
+    """
+
+    scale: ClassVar[str] = "neuron"
+    counterpart: ClassVar[str] = "batch normalization"
+    biology: ClassVar[str] = "spike-triggered threshold adaptation (Diehl & Cook 2015; Benda & Herz 2003)"
+
+    theta_plus: object = param(0.05 * mV, mV, "threshold increase per spike")
+    tau_theta: object = param(1e7 * ms, ms, "time constant of the threshold's decay")
+    decay_dt: object = param(10 * ms, ms, "interval of the decay updates")
+    gate: str = "1"
+
+    def _check(self):
+        if not (isinstance(self.gate, str) and self.gate.strip()):
+            raise ValueError(f"gate of SpikeTriggeredThreshold must be a non-empty Brian2 expression, got {self.gate!r}")
+
+    def contribution(self, model) -> Contribution:
+        if not model.spiking or "v_th" not in model.adaptable():
+            raise ValueError(f"SpikeTriggeredThreshold needs a spiking model with a threshold v_th, "
+                             f"not {type(model).__name__}")
+        g = "" if self.gate.strip() == "1" else f"({self.gate}) * "
+        return Contribution(
+            # the threshold stays the model's V_th plus theta, so the model's own V_th is the
+            # resting threshold and theta alone carries the neuron's history
+            equations="""
+            theta : volt
+            v_th = V_th + theta : volt
+            """,
+            reset=f"theta += {g}theta_plus",
+            claims=("v_th",),
+            initial={"theta": 0 * mV},
+            namespace={"theta_plus": self.theta_plus, "tau_theta": self.tau_theta, "decay_dt": self.decay_dt,
+                       "V_th": model.V_th},
+            regular=(Regular(f"theta *= exp(-{g}decay_dt / tau_theta)", self.decay_dt),),
         )

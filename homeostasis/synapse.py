@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from brian2 import Hz, ms, second
+from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, get_unit, have_same_dimensions, ms, nS, second, siemens
 
-from models.contribution import Contribution, SynapseTerms
+from models.contribution import Contribution, Regular, SynapseTerms
 from models.parameters import param
 
 from .mechanism import Mechanism
 from .rate import RATE_DT, every_rate_dt, rate_trace
 
-__all__ = ["SynapticScaling"]
+__all__ = ["SynapticScaling", "WeightSumNormalization"]
 
 
 @dataclass(frozen=True)
@@ -84,4 +84,83 @@ class SynapticScaling(Mechanism):
             namespace=self.namespace(),
             regular=every_rate_dt("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)"),
             synapses={"exc": SynapseTerms(weight_factor="g_scaling_post")},
+        )
+
+
+@dataclass(frozen=True)
+class WeightSumNormalization(Mechanism):
+    """Each neuron's summed excitatory weight held at a constant (Diehl & Cook 2015).
+
+    .. math::
+        W_j = \\sum_i w_{ij}, \\qquad
+        w_{ij} \\leftarrow w_{ij} \\left[1 + g \\left(\\frac{W_{total}}{W_j} - 1\\right)\\right]
+        \\text{ every } \\Delta t
+
+    A neuron's inputs compete for a fixed total: when STDP strengthens some, the rescale
+    weakens all the others in proportion (heterosynaptic depression, with the total weight
+    conserved as Royer & Paré 2003 observed), so a neuron cannot grow strong on everything,
+    and its weight vector keeps its direction and gets a fixed length, as in weight
+    normalization. ``W_j`` is a Brian2 summed variable of the synapses onto the neuron
+    (neuron variable ``w_sum``), the rescale a ``run_regularly`` on those synapses: both
+    generated code; the rescale runs after the sum of its time step is computed (in the
+    ``after_groups`` slot, before the synapses' own updates of that step), so right after
+    it every neuron's sum is ``W_total`` up to rounding.
+
+    ``g`` is the expression ``gate`` (in the population's namespace); 0 freezes the weights'
+    length, e.g. ``gate="plastic(t)"`` with a :class:`~brian2.TimedArray` ``plastic``.
+
+    Parameters
+    ----------
+    w_total : Quantity
+        Sum of the excitatory weights onto each neuron, in the model's synaptic unit (Diehl
+        & Cook: 78 for 784 inputs, in units of the leak conductance).
+    interval : Quantity
+        Time between two rescales (Diehl & Cook: once per image).
+    gate : str
+        Brian2 expression multiplying each rescale's change (default ``"1"``).
+
+    Examples
+    --------
+    >>> from brian2 import nS, ms
+    >>> from models import Circuit, ConductanceLIF, poisson_source
+    >>> c = Circuit()
+    >>> E = c.population("E", ConductanceLIF(), 5, [WeightSumNormalization(w_total=10 * nS, interval=100 * ms)])
+    >>> inp = c.add(poisson_source(20, 5 * Hz))
+    >>> S = c.connect(inp, E, "exc", weight="rand() * nS")
+    >>> net = c.network()
+    >>> net.run(1 * ms)
+    >>> [round(float(x), 9) for x in E.w_sum / nS]
+    [10.0, 10.0, 10.0, 10.0, 10.0]
+    """
+
+    scale: ClassVar[str] = "synapse"
+    counterpart: ClassVar[str] = "weight normalization"
+    biology: ClassVar[str] = "conservation of a neuron's total excitatory weight (Royer & Paré 2003; Diehl & Cook 2015)"
+
+    w_total: object = param(78 * nS, (amp, siemens), "sum of the excitatory weights onto each neuron")
+    interval: object = param(500 * ms, ms, "time between two rescales")
+    gate: str = "1"
+
+    def _check(self):
+        if not (isinstance(self.gate, str) and self.gate.strip()):
+            raise ValueError(f"gate of WeightSumNormalization must be a non-empty Brian2 expression, got {self.gate!r}")
+
+    def contribution(self, model) -> Contribution:
+        if not model.spiking:
+            raise ValueError(f"WeightSumNormalization needs a spiking model, not {type(model).__name__}")
+        unit = model.synapse_targets["exc"][1]
+        if not have_same_dimensions(self.w_total, unit):
+            raise DimensionMismatchError(
+                f"parameter 'w_total' of WeightSumNormalization must have the unit of {unit} for "
+                f"{type(model).__name__}, got {self.w_total!r}", get_dimensions(self.w_total), get_dimensions(unit))
+        unit_text = repr(get_unit(get_dimensions(unit)))
+        # the clip only keeps a neuron whose weights are all zero at zero (instead of 0 * inf)
+        g = "" if self.gate.strip() == "1" else f"({self.gate}) * "
+        rescale = f"w = w * (1 + {g}(w_total / clip(w_sum_post, 1e-12 * w_total, 1e12 * w_total) - 1))"
+        return Contribution(
+            equations=f"w_sum : {unit_text}",
+            namespace={"w_total": self.w_total},
+            synapses={"exc": SynapseTerms(model=f"w_sum_post = w : {unit_text} (summed)",
+                                          regular=(Regular(rescale, self.interval, when="after_groups"),),
+                                          namespace={"w_total": self.w_total})},
         )
