@@ -255,9 +255,9 @@ def kl_to_exponential(y, mean: float, bins: int = 50, upper: float = 1.0) -> flo
     """KL divergence (nats) of the histogram of ``y`` from an exponential of ``mean`` on ``[0, upper]``.
 
     The exponential is truncated to the range of the output (a sigmoid's ``[0, 1]``) and
-    renormalized, so a perfect match gives 0. With 50 bins it is a weak test of shape: a
-    gamma sample of shape 1.2 and the same mean scores only about 0.01; use
-    :func:`gamma_shape` to tell the shape apart.
+    renormalized, so a perfect match gives 0. With 50 bins it is a weak test of shape: for
+    2000 samples of mean 0.2 an exponential scores 0.01-0.02 and a gamma of shape 1.2 only
+    0.02-0.03; use :func:`gamma_shape` to tell the shape apart.
 
     Examples
     --------
