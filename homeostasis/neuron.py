@@ -92,6 +92,14 @@ class AdaptiveThreshold(Mechanism):
     neuron that fires too much and falls in one that fires too little, until every neuron
     fires at ``target_rate`` whatever its drive (Desai et al. 1999).
 
+    The threshold has a floor, ``v_th >= v_th_min``. Without it, a neuron too weakly driven
+    to reach ``target_rate`` (or silenced altogether) lowers its threshold by
+    ``eta_threshold * target_rate`` per second without bound: once the threshold is below
+    ``V_reset`` the neuron fires again at the end of every refractory period, the reset no
+    longer resets anything, and once it is below the resting potential the neuron fires
+    with no input at all. The floor must therefore lie above the model's ``V_reset``; a
+    neuron held at the floor is one the mechanism cannot bring to its target.
+
     Parameters
     ----------
     target_rate : Quantity
@@ -100,13 +108,22 @@ class AdaptiveThreshold(Mechanism):
         Threshold change per excess spike (volt).
     tau_r : Quantity
         Time constant of the rate trace.
+    v_th_min : Quantity
+        Lowest threshold (volt). It must lie above the ``V_reset`` of the model the
+        mechanism is composed with and not above its initial threshold ``V_th`` (checked
+        when the population is built). The default, -55 mV, is 10 mV above the reset of
+        :class:`~models.CurrentLIF` and 5 mV above that of :class:`~models.ConductanceLIF`.
 
     Examples
     --------
-    >>> from brian2 import Hz, nA
+    >>> from brian2 import Hz, mV, nA
     >>> from models import Circuit, CurrentLIF
     >>> c = Circuit()
-    >>> E = c.population("E", CurrentLIF(), 10, [AdaptiveThreshold(target_rate=5 * Hz)], I_ext=0.3 * nA)
+    >>> E = c.population("E", CurrentLIF(), 10, [AdaptiveThreshold(target_rate=5 * Hz, v_th_min=-58 * mV)],
+    ...                  I_ext=0.3 * nA)
+    >>> AdaptiveThreshold(v_th_min=-70 * mV).contribution(CurrentLIF())  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ValueError: parameter 'v_th_min' of AdaptiveThreshold (-70. mV) must lie above V_reset ...
     """
 
     scale: ClassVar[str] = "neuron"
@@ -117,15 +134,26 @@ class AdaptiveThreshold(Mechanism):
     eta_threshold: object = param(0.5 * mV, mV, "threshold change per spike above the target count (0 freezes it)",
                                   bounds="nonnegative")
     tau_r: object = param(1 * second, ms, "time constant of the rate trace")
+    v_th_min: object = param(-55 * mV, mV, "lowest threshold; must lie above the model's V_reset", bounds=None)
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
             raise ValueError(f"AdaptiveThreshold needs a spiking model, not {type(model).__name__}")
+        v_reset, v_th = getattr(model, "V_reset", None), model.adaptable().get("v_th")
+        if v_reset is None or v_th is None:
+            raise ValueError(f"AdaptiveThreshold needs a model with a reset potential V_reset and an adaptable "
+                             f"threshold v_th, not {type(model).__name__}")
+        if not v_reset < self.v_th_min <= v_th:
+            raise ValueError(
+                f"parameter 'v_th_min' of AdaptiveThreshold ({self.v_th_min}) must lie above V_reset ({v_reset}) "
+                f"of {type(model).__name__}, or the neuron can fire again right after each reset, and not above "
+                f"its initial threshold V_th ({v_th})")
         return Contribution(
             # the threshold moves slowly: one Euler step of dv_th/dt = eta (r - r0) per
-            # rate_dt (with the rate trace) instead of an equation integrated every time step
+            # rate_dt (with the rate trace) instead of an equation integrated every time step,
+            # clipped at the floor
             equations="v_th : volt",
-            regular=every_rate_dt("v_th += eta_threshold * (r - target_rate) * rate_dt"),
+            regular=every_rate_dt("v_th = clip(v_th + eta_threshold * (r - target_rate) * rate_dt, v_th_min, inf * volt)"),
             claims=("v_th",),
             requires=(rate_trace(self.tau_r),),
             initial={"v_th": model.adaptable()["v_th"], "r": self.target_rate},

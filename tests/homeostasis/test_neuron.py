@@ -64,3 +64,49 @@ def test_adaptive_threshold_clusters_rates_at_target_despite_tenfold_drive_sprea
     assert coefficient_of_variation(on) < coefficient_of_variation(off) / 4
     # every neuron, not only the mean: counted rates within 15 % of the target
     assert np.all(np.abs(on / 5.0 - 1) < 0.15), on
+
+
+def _silent_threshold(v_th_min, eta_threshold=4 * mV, duration=2 * second):
+    """Threshold (mV, every 10 ms) and spike count of one CurrentLIF neuron with no drive at all."""
+    c = Circuit("silent_threshold")
+    # a 1 ms step is plenty for a neuron at rest, and the slow updates run every 1 ms anyway
+    E = c.population("E", CurrentLIF(), 1, [AdaptiveThreshold(target_rate=5 * Hz, eta_threshold=eta_threshold,
+                                                              tau_r=1 * second, v_th_min=v_th_min)],
+                     dt=1 * ms, I_ext=0 * nA)
+    v_th, spikes = StateMonitor(E, "v_th", record=0, dt=10 * ms), SpikeMonitor(E)
+    net = c.network()
+    net.add(v_th, spikes)
+    net.run(duration, namespace={})
+    return np.asarray(v_th.t / second), np.asarray(v_th.v_th[0] / mV), spikes.num_spikes
+
+
+def test_adaptive_threshold_of_a_silent_neuron_stops_at_its_floor_above_the_reset():
+    model, floor = CurrentLIF(), -55.0  # V_th -50 mV, V_reset -65 mV, E_L -70 mV
+    t, v_th, n_spikes = _silent_threshold(floor * mV)
+    # the fall without a floor, computed independently: no spikes, r starts at r0 = 5 Hz and
+    # decays with tau_r = 1 s, so dv_th/dt = eta (r0 exp(-t/tau_r) - r0) with eta r0 = 20 mV/s
+    free = -50.0 - 20.0 * t + 20.0 * (1 - np.exp(-t))
+    above = free > floor + 0.5
+    assert above.sum() > 50 and np.allclose(v_th[above], free[above], atol=0.1)  # it does fall as predicted
+    # the control: unbounded, it would be at -73 mV by now, below the reset and the rest (-70 mV),
+    # where the neuron fires with no input (with the clip removed the threshold stops near -70 mV
+    # only because the neuron then fires)
+    assert free[-1] < float(model.V_reset / mV) - 5
+    assert v_th.min() >= floor - 1e-9 and v_th[-1] == pytest.approx(floor)
+    assert n_spikes == 0  # the neuron stays silent: its threshold never came within reach of rest
+
+
+def test_adaptive_threshold_floor_must_lie_between_the_reset_and_the_initial_threshold():
+    from brian2 import DimensionMismatchError
+
+    from models import ConductanceLIF
+
+    with pytest.raises(ValueError, match="v_th_min.*above V_reset"):
+        AdaptiveThreshold(v_th_min=-65 * mV).contribution(CurrentLIF())  # at the reset: fires after it
+    with pytest.raises(ValueError, match="v_th_min.*above V_reset"):
+        AdaptiveThreshold(v_th_min=-62 * mV).contribution(ConductanceLIF())  # V_reset -60 mV there
+    with pytest.raises(ValueError, match="v_th_min.*initial threshold"):
+        AdaptiveThreshold(v_th_min=-45 * mV).contribution(CurrentLIF())
+    with pytest.raises(DimensionMismatchError, match="v_th_min"):
+        AdaptiveThreshold(v_th_min=-55 * nA)
+    AdaptiveThreshold().contribution(ConductanceLIF())  # the default fits both models
