@@ -25,7 +25,7 @@ from numbers import Real
 
 import numpy as np
 
-from .layers import AVERAGING_RATE, EPS, UNITS, Layer, Linear
+from .layers import AVERAGING_RATE, EPS, UNITS, Layer, Linear, affine_parameters
 from .validation import InstanceOf, Interval, Options, RandomState, Validated
 
 __all__ = ["SynapticScalingNorm", "IntrinsicPlasticityNorm", "DivisiveNorm", "GlobalGain",
@@ -230,8 +230,7 @@ class IntrinsicPlasticityNorm(Layer):
 
     def __init__(self, n: int, momentum: float = 0.01, eta: float = 0.1, eps: float = 1e-5):
         super().__init__()
-        self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
-        self.grads = {k: np.zeros(n) for k in self.params}
+        self.params, self.grads = affine_parameters(n)
         self.momentum, self.eta, self.eps = momentum, eta, eps
         self.mean, self.var = np.zeros(n), np.ones(n)
         self.gain, self.threshold = np.ones(n), np.zeros(n)
@@ -312,8 +311,7 @@ class DivisiveNorm(Layer):
 
     def __init__(self, n: int, sigma: float = 1e-2):
         super().__init__()
-        self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
-        self.grads = {k: np.zeros(n) for k in self.params}
+        self.params, self.grads = affine_parameters(n)
         self.sigma = sigma
 
     def forward(self, x, training: bool = False):

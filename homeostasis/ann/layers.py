@@ -34,6 +34,12 @@ EPS = Interval(Real, 0, None, closed="neither")
 AVERAGING_RATE = Interval(Real, 0, 1, closed="right")
 
 
+def affine_parameters(n: int):
+    """The learned per-unit gain ``gamma`` (ones) and shift ``beta`` (zeros) of a normalization, and zero grads."""
+    params = {"gamma": np.ones(n), "beta": np.zeros(n)}
+    return params, {k: np.zeros(n) for k in params}
+
+
 class Layer(Validated):
     """Base class: no parameters, identity map.
 
@@ -180,8 +186,7 @@ class BatchNorm(Layer):
 
     def __init__(self, n: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()
-        self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
-        self.grads = {k: np.zeros(n) for k in self.params}
+        self.params, self.grads = affine_parameters(n)
         self.running_mean, self.running_var = np.zeros(n), np.ones(n)
         self.momentum, self.eps = momentum, eps
 
@@ -235,8 +240,7 @@ class LayerNorm(Layer):
 
     def __init__(self, n: int, eps: float = 1e-5):
         super().__init__()
-        self.params = {"gamma": np.ones(n), "beta": np.zeros(n)}
-        self.grads = {k: np.zeros(n) for k in self.params}
+        self.params, self.grads = affine_parameters(n)
         self.eps = eps
 
     def forward(self, x, training=False):
