@@ -8,12 +8,12 @@ neurons whose constant drive spans a tenfold range end with rates clustered at
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, second
+from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, pA, second
 
 from homeostasis import AdaptiveThreshold, IntrinsicPlasticity
 from homeostasis.analysis import (coefficient_of_variation, gamma_shape, kl_to_exponential, ks_to_exponential,
                                   window_rates)
-from models import Circuit, CurrentLIF, RateNeuron, gaussian_drive
+from models import Circuit, CurrentLIF, RateNeuron, gaussian_drive, poisson_source
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
@@ -50,22 +50,38 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
 
 def simulate_spiking_ip(with_ip=True, target_rate=5 * Hz, eta_threshold=1 * mV, tau_r=500 * ms,
                         n_neurons=50, drive_min=0.25 * nA, drive_max=2.5 * nA, duration=20 * second,
-                        measure=5 * second, seed=0, backend="numpy", progress=False, v_th=None) -> dict:
+                        measure=5 * second, seed=0, backend="numpy", progress=False, v_th=None,
+                        input_noise=0 * pA) -> dict:
     """LIF neurons with constant drives evenly spanning ``[drive_min, drive_max]``.
 
     Returns each neuron's rate over the last ``measure`` (counted from its spikes), the
     drives and the final thresholds. ``v_th`` sets the initial thresholds (with
     ``eta_threshold=0 * mV``, thresholds learned in an earlier run held fixed).
+
+    ``input_noise`` is the weight of a balanced background each neuron receives on top of
+    its drive: Poisson excitation at 1 kHz and inhibition at 1 kHz with half the weight
+    (the inhibitory current lasts twice as long, so the two means cancel). With it the
+    neurons are driven by fluctuations, as in cortex, and a run with another ``seed`` is
+    the same population on held-out input. Without it (the default) the drive is constant
+    and the adaptive threshold times every spike itself: it falls at
+    ``eta_threshold * target_rate`` per second until the neuron fires and jumps by
+    ``eta_threshold`` after the spike, so thresholds frozen at any moment do not hold the rate.
     """
     drive = np.linspace(float(drive_min / nA), float(drive_max / nA), n_neurons) * nA
     mechanisms = [AdaptiveThreshold(target_rate=target_rate, eta_threshold=eta_threshold, tau_r=tau_r)] if with_ip else []
     if v_th is not None and not with_ip:
         raise ValueError("v_th needs with_ip=True: without the mechanism the threshold is the model's constant")
-    name = "ip_on" if with_ip else "ip_off"
+    noisy = float(input_noise / pA) > 0
+    name = ("ip_on" if with_ip else "ip_off") + ("_noisy" if noisy else "")
     with simulation(backend, seed=seed, project=name):
         c = Circuit(name)
         initial = {} if v_th is None else {"v_th": v_th}
         E = c.population("E", CurrentLIF(), n_neurons, mechanisms, I_ext=drive, **initial)
+        if noisy:
+            one_to_one = dict(i=np.arange(n_neurons), j=np.arange(n_neurons))
+            for role, weight in (("exc", input_noise), ("inh", input_noise / 2)):
+                background = c.add(poisson_source(n_neurons, 1000 * Hz, name=f"{name}_{role}_background"))
+                c.connect(background, E, role, weight, **one_to_one)
         spikes = SpikeMonitor(E, name=f"{c.name}_spikes")
         net = Network(c.network(), spikes)
         run_network(net, duration, progress=progress, namespace={})
@@ -99,7 +115,7 @@ def intrinsic_plasticity(p, ctx) -> Result:
                             progress=ctx.progress)
     y = rate["y"]
     unit_means = y.mean(axis=0)
-    unit_shapes = np.array([gamma_shape(y[:, u]) for u in range(y.shape[1])])
+    unit_shapes = np.array([gamma_shape(y[:, u], upper=1.0) for u in range(y.shape[1])])  # a sigmoid stays below 1
     spiking = {}
     for with_ip in (False, True):
         spiking[with_ip] = simulate_spiking_ip(with_ip, p.target_rate, p.eta_threshold, p.tau_r, p.n_neurons,

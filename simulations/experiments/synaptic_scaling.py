@@ -25,13 +25,15 @@ __all__ = ["simulate_scaling"]
 def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms, n_neurons=20,
                      n_inputs=100, p_connect=0.3, input_rates=(10 * Hz, 3 * Hz, 25 * Hz),
                      phase=10 * second, w_min=20 * pA, w_max=80 * pA, seed=0, backend="numpy",
-                     progress=False, with_scaling=True) -> dict:
+                     progress=False, with_scaling=True, weights=None) -> dict:
     """One run through the phases ``input_rates`` (each ``phase`` long), scaling on or off.
 
     Returns per-neuron rates in the last quarter of each phase (counted from spikes), the
     transmitted weights ``w_eff`` (synapse x sample) sampled every 0.25 s, and the
     synapse-to-neuron index. ``with_scaling=False`` is the control: the same circuit and
-    input with fixed weights.
+    input with fixed weights. ``weights`` (one per synapse, in amp) replaces the drawn
+    weights, the connectivity staying that of ``seed``: a control can start from the
+    weights a scaling run learned.
     """
     rates = np.array([float(r / Hz) for r in input_rates])
     schedule = TimedArray(rates * Hz, dt=phase, name="input_rate")
@@ -46,8 +48,12 @@ def simulate_scaling(target_rate=5 * Hz, tau_scaling=2 * second, tau_r=300 * ms,
         # neuron's scaling factor onto its synapses
         rng = np.random.default_rng(seed)
         pre, post = np.nonzero(rng.random((n_inputs, n_neurons)) < p_connect)
-        S = c.connect(inp, E, "exc", weight=rng.uniform(float(w_min / pA), float(w_max / pA), pre.size) * pA,
-                      i=pre, j=post)
+        w = rng.uniform(float(w_min / pA), float(w_max / pA), pre.size) * pA
+        if weights is not None:
+            if np.shape(weights) != (pre.size,):
+                raise ValueError(f"weights must hold one value per synapse ({pre.size}), got shape {np.shape(weights)}")
+            w = weights
+        S = c.connect(inp, E, "exc", weight=w, i=pre, j=post)
         spikes = SpikeMonitor(E, name=f"{name}_spikes")
         # a spike transmits w_eff = g_scaling_post * w, and w does not change: the factor of
         # each neuron is recorded, and gives every transmitted weight (the control has no

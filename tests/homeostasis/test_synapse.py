@@ -53,7 +53,7 @@ def test_scaling_factor_integrates_the_rate_error():
     src = c.add(poisson_source(4, 1 * Hz, name="scaling_factor_src"))
     S = c.connect(src, E, "exc", weight=np.arange(1, 21) * pA, i=np.repeat(np.arange(4), 5), j=np.tile(np.arange(5), 4))
     rate = StateMonitor(E, "r", record=True, name="scaling_factor_r")
-    Network(c.network(), rate).run(2 * second)
+    Network(c.network(), rate).run(2 * second, namespace={})
 
     g = np.asarray(E.g_scaling[:])
     # the exact solution for the recorded trace: log g = integral of (r0 - r) / (tau r0)
@@ -82,7 +82,7 @@ def test_a_spike_transmits_its_weight_times_the_current_factor_of_its_target_mea
     before = StateMonitor(E, "I_e", record=True, when="before_synapses", name="transmitted_before")
     after = StateMonitor(E, ["I_e", "g_scaling"], record=True, when="after_synapses", name="transmitted_after")
     arrivals = SpikeMonitor(src, name="transmitted_arrivals")
-    Network(c.network(), before, after, arrivals).run(1 * second)
+    Network(c.network(), before, after, arrivals).run(1 * second, namespace={})
 
     jump = np.asarray((after.I_e - before.I_e) / pA)  # (neurons, steps)
     g = np.asarray(after.g_scaling)
