@@ -45,8 +45,15 @@ class InhibitorySTDP(Mechanism):
 
     Near-coincident spikes potentiate and every presynaptic spike depresses by ``eta *
     alpha``, so inhibition grows while the postsynaptic neuron fires above ``rho_0`` and
-    shrinks below it. The fixed point ``rho_0`` is exact only for uncorrelated pre and post
-    spikes; correlations shift it.
+    shrinks below it. Averaged over time the weight drifts at
+    ``2 eta tau_stdp rho_pre (kappa rho_post - rho_0)``, where ``kappa`` is the rate of
+    near-coincidences (pairs weighted by ``exp(-|dt| / tau_stdp)``) over its value for
+    independent spike trains: the fixed point is ``rho_post = rho_0 / kappa``, exactly
+    ``rho_0`` only for uncorrelated pre and post spikes. Each inhibitory spike delays the
+    next postsynaptic one (``kappa < 1``, the rate settles above ``rho_0``) the more, the
+    larger the synapse's share of the neuron's inhibition; with tens of inputs per neuron,
+    as in Vogels et al. (40), ``kappa`` is within a few percent of one. The drift is also
+    proportional to ``rho_pre``: a neuron whose few inputs are nearly silent barely learns.
 
     Each trace depends on one neuron's spikes only, so it is kept by the neuron (``x_stdp``):
     the postsynaptic trace by this population, the presynaptic one by the inhibitory
@@ -71,7 +78,10 @@ class InhibitorySTDP(Mechanism):
     --------
     >>> from brian2 import Hz, nS
     >>> from models import ei_network
-    >>> net = ei_network(400, 100, components_e=[InhibitorySTDP(target_rate=5 * Hz, eta=0.2 * nS)])
+    >>> rule = InhibitorySTDP(target_rate=5 * Hz, eta=0.04 * nS)
+    >>> net = ei_network(400, 100, p_pathway={"IE": 0.4}, components_e=[rule])  # 40 inputs per E neuron
+    >>> round(rule.alpha, 3)
+    0.2
     """
 
     scale: ClassVar[str] = "network"
