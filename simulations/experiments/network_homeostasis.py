@@ -21,13 +21,18 @@ from ..style import COLORS, figure
 __all__ = ["simulate_network"]
 
 
-def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS, tau_global=2 * second,
-                     n_e=400, n_i=100, p=0.1, w_ie=1 * nS, learn=10 * second, perturb=10 * second,
-                     drive=200 * pA, drive_factor=2.0, seed=0, backend="numpy", progress=False) -> dict:
+def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.04 * nS, tau_global=2 * second,
+                     n_e=400, n_i=100, p=0.1, inhibitory_inputs=40, w_ie=0.3 * nS, n_background=200,
+                     learn=10 * second, perturb=10 * second, drive=200 * pA, drive_factor=2.0, seed=0,
+                     backend="numpy", progress=False) -> dict:
     """Run ``learn`` at drive ``drive``, then ``perturb`` with the E drive times ``drive_factor``.
 
     ``mechanism`` is ``"istdp"`` (Vogels rule), ``"global"`` (shared gain) or ``"none"``.
-    Returns the excitatory population rate in 250 ms bins and the phase boundary.
+    Each excitatory neuron receives ``inhibitory_inputs`` inhibitory synapses on average
+    (connection probability ``inhibitory_inputs / n_i``, as Vogels et al. 2011 gave 40 per
+    cell) and ``n_background`` independent Poisson inputs. Returns the excitatory population
+    rate in 250 ms bins, the phase boundary, every spike of the excitatory population and,
+    for ``"istdp"``, of the inhibitory one with the I->E connectivity.
     """
     mechanisms = {"istdp": [InhibitorySTDP(target_rate=target_rate, eta=eta)],
                   "global": [GlobalHomeostasis(target_rate=target_rate, tau_global=tau_global)],
@@ -36,10 +41,16 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
         raise ValueError(f"mechanism must be one of {sorted(mechanisms)}, got {mechanism!r}")
     if not drive_factor > 0:
         raise ValueError(f"drive_factor must be positive, got {drive_factor!r}")
+    if not 0 < inhibitory_inputs <= n_i:
+        raise ValueError(f"inhibitory_inputs must lie in (0, n_i = {n_i}], got {inhibitory_inputs!r}")
     schedule = TimedArray(np.array([1.0, float(drive_factor)]), dt=learn, name="drive_scale")
     name = f"net_{mechanism}"
     with simulation(backend, seed=seed, project=name):
-        net = ei_network(n_e, n_i, p=p, w_ie=w_ie, I_ext=drive, components_e=mechanisms[mechanism],
+        # a small network's neurons share most of their inhibitory inputs and the same
+        # constant drive: without independent background inputs, once plasticity has
+        # brought them all to threshold they fire in network-wide bursts
+        net = ei_network(n_e, n_i, p=p, p_pathway={"IE": inhibitory_inputs / n_i}, w_ie=w_ie, I_ext=drive,
+                         n_background=n_background, components_e=mechanisms[mechanism],
                          name=name, namespace={"drive_scale": schedule, "I_drive": drive})
         # the perturbation is a step of the external drive, in generated code (one run)
         # the external drive of the excitatory neurons is raised (raising the inhibitory
@@ -47,29 +58,110 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.4 * nS,
         step = [net.E.run_regularly("I_ext = I_drive * drive_scale(t)", dt=50 * ms, name=f"{net.E.name}_drive")]
         spikes = SpikeMonitor(net.E, name=f"{name}_spikes")
         net.network.add(spikes, *step)
-        mon = None
+        mon = inh_spikes = None
         if mechanism == "istdp":
             # a sample of I->E synapses; their number is unknown before a standalone run, so
-            # take far fewer than the expected n_i * n_e * p
-            n_rec = max(1, min(200, int(0.5 * n_i * n_e * p)))
+            # take far fewer than the expected n_e * inhibitory_inputs
+            n_rec = max(1, min(200, int(0.5 * n_e * inhibitory_inputs)))
             mon = StateMonitor(net.synapses["IE"], "w", record=np.arange(n_rec),
                                dt=250 * ms, name="net_istdp_w")
-            net.network.add(mon)
+            inh_spikes = SpikeMonitor(net.I, name=f"{name}_inh_spikes")
+            net.network.add(mon, inh_spikes)
         run_network(net.network, learn + perturb, progress=progress, namespace={})
         bins = np.arange(0, float((learn + perturb) / second) + 1e-9, 0.25)
-        counts, _ = np.histogram(np.asarray(spikes.t / second), bins)
         t_all, i_all = np.asarray(spikes.t / second), np.asarray(spikes.i)
+        counts, _ = np.histogram(t_all, bins)
         shown = i_all < 60  # raster of the first 60 excitatory neurons
+        ie_pre, ie_post = np.asarray(net.synapses["IE"].i[:]), np.asarray(net.synapses["IE"].j[:])
         out = {"t": bins[:-1], "rate": counts / 0.25 / n_e, "switch_s": float(learn / second),
-               "raster_t": t_all[shown], "raster_i": i_all[shown]}
+               "raster_t": t_all[shown], "raster_i": i_all[shown], "spike_t": t_all, "spike_i": i_all,
+               "indegree": np.bincount(ie_post, minlength=n_e), "n_e": n_e}
         if mon is not None:
             out["w_ie_nS"] = np.asarray(mon.w / nS).mean(axis=0)
+            out.update(inh_spike_t=np.asarray(inh_spikes.t / second), inh_spike_i=np.asarray(inh_spikes.i),
+                       ie_pre=ie_pre, ie_post=ie_post)
         return out
+
+
+def neuron_rates(sim, start, stop) -> np.ndarray:
+    """Rate of every excitatory neuron in ``[start, stop)`` seconds, counted from its spikes."""
+    keep = (sim["spike_t"] >= start) & (sim["spike_t"] < stop)
+    return np.bincount(sim["spike_i"][keep], minlength=sim["n_e"]) / (stop - start)
+
+
+def _trace_before(spikes, times, tau) -> np.ndarray:
+    """Sum of ``exp(-(t - s) / tau)`` over the sorted ``spikes`` s <= t, for each t of ``times``."""
+    # the running trace just after each spike, x_k = 1 + x_{k-1} exp(-(s_k - s_{k-1}) / tau)
+    at = np.empty(len(spikes))
+    acc, last = 0.0, None
+    for n, s in enumerate(spikes):
+        acc = 1.0 + (acc * np.exp(-(s - last) / tau) if last is not None else 0.0)
+        at[n], last = acc, s
+    k = np.searchsorted(spikes, times, side="right") - 1
+    safe = np.maximum(k, 0)
+    return np.where(k >= 0, at[safe] * np.exp(-(times - spikes[safe]) / tau), 0.0)
+
+
+def _pair_sum(spikes, times, tau) -> float:
+    """Sum of ``exp(-|t - s| / tau)`` over all pairs of sorted ``spikes`` and ``times``."""
+    before = _trace_before(spikes, times, tau)  # s <= t
+    after = _trace_before(-spikes[::-1], -times, tau)  # s >= t
+    same = np.searchsorted(spikes, times, side="right") - np.searchsorted(spikes, times, side="left")
+    return float((before + after - same).sum())  # a pair in the same time step once
+
+
+def coincidence_ratio(sim, start, stop, tau=20 * ms) -> np.ndarray:
+    """Per excitatory neuron: coincidences with its inhibitory inputs over their chance level.
+
+    For the I->E synapses onto neuron ``i``, the sum over pairs of a presynaptic and a
+    postsynaptic spike of ``exp(-|t_post - t_pre| / tau)``, divided by its value for
+    independent spike trains of the same rates, ``2 tau rho_i sum_j rho_j`` per unit time.
+    The Vogels rule's weight drift is ``eta rho_j (2 tau kappa rho_i - alpha)``, so its fixed
+    point is ``rho_i = rho_0 / kappa``. Only spikes in ``[start, stop)`` count; presynaptic
+    ones from ``10 tau`` inside either edge, so that each has all its partners (a step of the
+    drive just after ``stop`` must not leak in). NaN for neurons without inputs or spikes.
+    """
+    tau_s = float(tau / second)
+    lo, hi = start + 10 * tau_s, stop - 10 * tau_s
+    if not hi > lo:
+        raise ValueError(f"the window [{start}, {stop}) s must be longer than 20 tau = {20 * tau_s} s")
+    post_t, post_i = sim["spike_t"], sim["spike_i"]
+    inside = (post_t >= start) & (post_t < stop)
+    post_t, post_i = post_t[inside], post_i[inside]
+    pre_t, pre_i = sim["inh_spike_t"], sim["inh_spike_i"]
+    central = (pre_t >= lo) & (pre_t < hi)
+    pre_t, pre_i = pre_t[central], pre_i[central]
+    n_e = sim["n_e"]
+    n_i = int(max(sim["ie_pre"].max(initial=-1), pre_i.max(initial=-1))) + 1
+    connected = np.zeros((n_i, n_e), dtype=bool)
+    connected[sim["ie_pre"], sim["ie_post"]] = True
+    post_rate = np.bincount(post_i, minlength=n_e) / (stop - start)
+    pre_rate = np.bincount(pre_i, minlength=n_i) / (hi - lo)
+    pairs = np.zeros(n_e)
+    for i in np.flatnonzero(post_rate):
+        times = pre_t[connected[pre_i, i]]
+        pairs[i] = _pair_sum(np.sort(post_t[post_i == i]), times, tau_s) / (hi - lo)
+    chance = 2 * tau_s * post_rate * (connected * pre_rate[:, None]).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(chance > 0, pairs / np.where(chance > 0, chance, 1), np.nan)
 
 
 def _window(sim, start, stop) -> float:
     keep = (sim["t"] >= start) & (sim["t"] < stop)
     return float(sim["rate"][keep].mean())
+
+
+def indegree_groups(indegree, n_groups: int = 5) -> list:
+    """Disjoint in-degree ranges holding about equal numbers of neurons: ``(label, mask)``."""
+    edges = np.unique(np.quantile(indegree, np.linspace(0, 1, n_groups + 1)[1:-1]).round().astype(int))
+    lows = [int(indegree.min())] + [int(e) for e in edges if e > indegree.min()]
+    groups = []
+    for k, lo in enumerate(lows):
+        hi = lows[k + 1] - 1 if k + 1 < len(lows) else int(indegree.max())
+        mask = (indegree >= lo) & (indegree <= hi)
+        if mask.any():
+            groups.append((str(lo) if lo == hi else f"{lo}-{hi}", mask))
+    return groups
 
 
 @experiment(
@@ -79,18 +171,21 @@ def _window(sim, start, stop) -> float:
                       "rate_recovered_hz"],
     params=[
         Param("target_rate", 5 * Hz, "Hz", "set-point rate of the excitatory neurons"),
-        Param("eta", 0.4 * nS, "nS", "learning rate of inhibitory plasticity", quick=0.8 * nS),
+        Param("eta", 0.04 * nS, "nS", "learning rate of inhibitory plasticity"),
         Param("tau_global", 2 * second, "second", "time constant of the global gain"),
-        Param("n_e", 400, None, "excitatory neurons", quick=200),
-        Param("n_i", 100, None, "inhibitory neurons", quick=50),
+        Param("n_e", 800, None, "excitatory neurons", quick=400),
+        Param("n_i", 200, None, "inhibitory neurons", quick=100),
+        Param("inhibitory_inputs", 40, None, "mean number of inhibitory inputs per excitatory neuron (Vogels: 40)"),
+        Param("n_background", 200, None, "independent Poisson inputs (5 Hz, 0.3 nS) of every neuron"),
         Param("drive_factor", 1.5, "1", "factor on the excitatory neurons' external drive at the perturbation"),
-        Param("learn", 20 * second, "second", "time before the perturbation", quick=6 * second),
-        Param("perturb", 20 * second, "second", "time after the perturbation", quick=6 * second),
+        Param("learn", 20 * second, "second", "time before the perturbation", quick=4 * second),
+        Param("perturb", 20 * second, "second", "time after the perturbation", quick=4 * second),
     ],
 )
 def network_homeostasis(p, ctx) -> Result:
     target = float(p.target_rate / Hz)
-    sims = {m: simulate_network(m, p.target_rate, p.eta, p.tau_global, p.n_e, p.n_i, learn=p.learn,
+    sims = {m: simulate_network(m, p.target_rate, p.eta, p.tau_global, p.n_e, p.n_i,
+                                inhibitory_inputs=p.inhibitory_inputs, n_background=p.n_background, learn=p.learn,
                                 perturb=p.perturb, drive_factor=p.drive_factor, seed=ctx.seed, backend=ctx.backend,
                                 progress=ctx.progress)
             for m in ("istdp", "global")}
@@ -98,21 +193,42 @@ def network_homeostasis(p, ctx) -> Result:
     end = T + float(p.perturb / second)
     s = sims["istdp"]
     g = sims["global"]
+    final, recovered = neuron_rates(s, T - 2.0, T), neuron_rates(s, end - 2.0, end)
+    kappa = coincidence_ratio(s, T - 2.0, T)
+    indegree = s["indegree"]
+    groups = indegree_groups(indegree)
+    pooled_kappa = float(np.nanmean(kappa))
     metrics = {
         "target_rate_hz": target,
-        "rate_initial_hz": _window(s, 0.0, 1.0),
+        # the first 0.5 s of each phase: plasticity brings the rate near the target within
+        # about a second, so a longer window would average the response away
+        "rate_initial_hz": _window(s, 0.0, 0.5),
         "rate_final_hz": _window(s, T - 2.0, T),
-        "rate_after_perturbation_hz": _window(s, T, T + 1.0),
+        "rate_after_perturbation_hz": _window(s, T, T + 0.5),
         "rate_recovered_hz": _window(s, end - 2.0, end),
         "istdp_bias": _window(s, T - 2.0, T) / target - 1.0,
+        "rate_final_median_hz": float(np.median(final)),
+        "rate_recovered_median_hz": float(np.median(recovered)),
+        "rate_final_max_hz": float(final.max()),
+        "inhibitory_indegree": {"mean": float(indegree.mean()), "min": int(indegree.min()),
+                                "max": int(indegree.max())},
+        # mean rate of the neurons with that many inhibitory inputs: with few of them a
+        # neuron is weakly controlled and its fixed point moves with the coincidence ratio
+        "rate_by_inhibitory_indegree": {label: float(final[m].mean()) for label, m in groups},
+        "rate_recovered_by_inhibitory_indegree": {label: float(recovered[m].mean()) for label, m in groups},
+        "neurons_by_inhibitory_indegree": {label: int(m.sum()) for label, m in groups},
+        "coincidence_ratio": pooled_kappa,
+        "coincidence_ratio_by_inhibitory_indegree": {label: float(np.nanmean(kappa[m])) for label, m in groups},
+        # where the rule's weight drift vanishes for the measured coincidences: rho_0 / kappa
+        "rate_fixed_point_hz": target / pooled_kappa,
         "global": {
-            "rate_initial_hz": _window(g, 0.0, 1.0),
+            "rate_initial_hz": _window(g, 0.0, 0.5),
             "rate_final_hz": _window(g, T - 2.0, T),
-            "rate_after_perturbation_hz": _window(g, T, T + 1.0),
+            "rate_after_perturbation_hz": _window(g, T, T + 0.5),
             "rate_recovered_hz": _window(g, end - 2.0, end),
         },
     }
-    fig, ax = figure(4, width=11, title="Network homeostasis: the E/I network returns to its set point")
+    fig, ax = figure(5, width=13, title="Network homeostasis: the E/I network returns to its set point")
     for k, (start, label) in enumerate(((0.0, "before plasticity"), (T - 1.0, "after plasticity"))):
         keep = (s["raster_t"] >= start) & (s["raster_t"] < start + 1.0)
         ax[k].plot(s["raster_t"][keep], s["raster_i"][keep], "|", ms=2, color="k")
@@ -121,11 +237,24 @@ def network_homeostasis(p, ctx) -> Result:
         ax[2].plot(sim["t"], sim["rate"], color=color, lw=1, label=name)
     ax[2].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
     ax[2].axvline(T, color="k", lw=0.5)
-    ax[2].set(xlabel="time (s)", ylabel="mean excitatory rate (Hz)", ylim=(0, None),
+    # the first bins (several times the target) run off the top, so the set point stays legible
+    ax[2].set(xlabel="time (s)", ylabel="mean excitatory rate (Hz)", ylim=(0, 4 * target),
               title=f"E drive x{p.drive_factor:g} at t = {T:g} s")
     ax[2].legend(frameon=False)
     ax[3].plot(s["t"][: len(s["w_ie_nS"])], s["w_ie_nS"], color=COLORS["with"])
     ax[3].axvline(T, color="k", lw=0.5)
     ax[3].set(xlabel="time (s)", ylabel="mean I->E weight (nS)", title="inhibitory weights")
-    data = {"t": s["t"], "rate_istdp": s["rate"], "rate_global": g["rate"], "w_ie_nS": s["w_ie_nS"]}
+    jitter = ctx.rng.uniform(-0.3, 0.3, len(indegree))
+    ax[4].plot(indegree + jitter, final, ".", ms=2, color=COLORS["without"], label="neurons (final)")
+    centers = [float(indegree[m].mean()) for _, m in groups]
+    ax[4].plot(centers, [final[m].mean() for _, m in groups], "o-", color=COLORS["with"], label="mean (final)")
+    ax[4].plot(centers, [recovered[m].mean() for _, m in groups], "s--", color=COLORS["boost"],
+               label="mean (recovered)")
+    ax[4].axhline(target, color=COLORS["target"], ls="--", lw=1)
+    ax[4].set(xlabel="inhibitory inputs", ylabel="rate (Hz)", title="rate by inhibitory in-degree",
+              ylim=(0, max(2.5 * target, float(np.percentile(final, 99)))))
+    ax[4].legend(frameon=False)
+    data = {"t": s["t"], "rate_istdp": s["rate"], "rate_global": g["rate"], "w_ie_nS": s["w_ie_nS"],
+            "inhibitory_indegree": indegree, "rate_final_per_neuron": final,
+            "rate_recovered_per_neuron": recovered, "coincidence_ratio_per_neuron": kappa}
     return Result(metrics, data, fig)
