@@ -217,7 +217,7 @@ _KEYS = ("accuracy_mean", "accuracy_std", "n_seeds", "steps_to_target", "accurac
         Param("datasets", ",".join(DATASETS), None, "comma-separated datasets"),
         Param("methods", ",".join(METHODS), None, "comma-separated methods"),
         Param("seeds", 5, None, "seeds per dataset and method", quick=1),
-        Param("steps", 6000, None, "training steps", quick=700),
+        Param("steps", 6000, None, "training steps", quick=600),
         Param("batch_size", 100, None, "samples per step"),
         Param("protocol", "default", None, "default (2 x 100, Adam 1e-2) or deep (6 x 100, SGD momentum 0.05)"),
         Param("deep", True, None, "also run the deep protocol", quick=False),
