@@ -268,12 +268,14 @@ def hebbian_stability(p, ctx) -> Result:
         "stability_factor": float(p.stability_factor),
         "runaway_bound_hz": float(p.stability_factor) * target,
         "critical_tau_scaling_s": list(bracket),
-        "tau_r_of_scaling_s": _seconds(p.tau_r),
-        "tau_scaling_of_sensor_s": _seconds(p.tau_scaling),
+        "tau_scaling_s": _seconds(p.tau_scaling),
+        "tau_r_s": _seconds(p.tau_r),
         "theta_hz": float(hebbian_rule("triplet", p.A2_minus, p.theta, p.w_max, p.target_rate).theta / Hz),
     })
 
-    fig = _figure(sims, metrics, scaling, sensor, target, p)
+    # the sensor panel also shows the 'scaling' variant: the same tau_scaling, the fast sensor
+    sensor_panel = {**({"scaling": _seconds(p.tau_r)} if "scaling" in names else {}), **sensor}
+    fig = _figure(sims, metrics, scaling, sensor_panel, target, p)
     t = next(iter(sims.values()))["t"]
     data = {"t": t, "variants": np.array(names), "rate": np.array([s["rate"] for s in sims.values()]),
             "w_mean_t": np.array([s["w_mean_t"] for s in sims.values()]),
@@ -285,6 +287,8 @@ def hebbian_stability(p, ctx) -> Result:
 
 
 def _figure(sims, metrics, scaling, sensor, target, p):
+    from matplotlib.ticker import ScalarFormatter
+
     factor = float(p.stability_factor)
     fig, ax = figure(4, width=12.5, height=3.0,
                      title="Hebbian stability: triplet STDP on E->E runs away unless homeostasis is fast enough")
@@ -295,6 +299,8 @@ def _figure(sims, metrics, scaling, sensor, target, p):
     ax[0].axhspan(target / factor, target * factor, color=COLORS["target"], alpha=0.08, lw=0)
     ax[0].set(yscale="log", xlabel="time (s)", ylabel="mean E rate (Hz)",
               title=f"mean E rate; band: x{factor:g} of target")
+    ax[0].yaxis.set_major_formatter(ScalarFormatter())
+    ax[0].yaxis.set_minor_formatter(ScalarFormatter())
     ax[0].legend(frameon=False, fontsize=5, ncol=2)
 
     panels = ((scaling, "tau_scaling", f"tau_scaling (s), tau_r = {_seconds(p.tau_r):g} s"),
@@ -311,6 +317,8 @@ def _figure(sims, metrics, scaling, sensor, target, p):
         a.axhline(factor, color=COLORS["target"], ls="--", lw=1)
         a.set(xscale="log", yscale="log", xlabel=label, ylabel="peak E rate / target",
               title=f"{key}: filled = stable" if group else f"no {key} variants run")
+        a.yaxis.set_major_formatter(ScalarFormatter())
+        a.yaxis.set_minor_formatter(ScalarFormatter())
     lo, hi = metrics["critical_tau_scaling_s"]
     if lo is not None or hi is not None:
         ax[1].set_title(f"critical tau_scaling in ({lo if lo is not None else '-'}, {hi if hi is not None else '-'}) s")
