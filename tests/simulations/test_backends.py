@@ -54,10 +54,10 @@ def test_network_mechanisms_on_standalone():
     g = simulate_network("global", 5 * Hz, n_e=200, n_i=50, learn=6 * second, perturb=0.25 * second,
                          drive_factor=1.0, seed=1, backend=BACKEND)
     assert abs(g["rate"][-8:].mean() / 5.0 - 1) < 0.10
-    s = simulate_network("istdp", 5 * Hz, eta=0.4 * nS, n_e=200, n_i=50, learn=8 * second,
+    s = simulate_network("istdp", 5 * Hz, eta=0.04 * nS, n_e=200, n_i=50, learn=4 * second,
                          perturb=0.25 * second, drive_factor=1.0, seed=1, backend=BACKEND)
-    assert s["rate"][:2].mean() > 10.0
-    assert abs(s["rate"][-8:].mean() / 5.0 - 1) < 0.30
+    assert s["rate"][0] > 2 * 5.0  # weak inhibition at first: far above the target
+    assert abs(s["rate"][-8:].mean() / 5.0 - 1) < 0.15  # the tolerance of the numpy test
 
 
 def test_kept_project_recompiles_only_what_a_new_parameter_touches(tmp_path, monkeypatch):
