@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from brian2 import DimensionMismatchError, Hz, Synapses, amp, get_dimensions, have_same_dimensions, ms, pA, second, siemens
+import numpy as np
+from brian2 import (DimensionMismatchError, Hz, NeuronGroup, Synapses, amp, get_dimensions, have_same_dimensions,
+                    linked_var, ms, pA, siemens)
 
-from models.contribution import Contribution, SynapseTerms
+from models.contribution import Contribution, Regular
 from models.parameters import param
 
-from .controller import population_controller
 from .mechanism import Mechanism
-from .rate import rate_trace
+from .rate import RATE_DT, rate_trace
 
 __all__ = ["DivisiveNormalization", "InhibitoryPool"]
 
@@ -80,35 +81,61 @@ class DivisiveNormalization(Mechanism):
 
 @dataclass(frozen=True)
 class InhibitoryPool(Mechanism):
-    """Spiking lateral inhibition: a pool fed by the whole layer, with a homeostatic gain.
+    """Spiking lateral inhibition: an inhibitory pool whose drive a homeostatic gain sets from the layer's activity.
 
-    An inhibitory pool of ``n_pool`` neurons (like the fly's APL neuron) receives from every
-    neuron of the layer and inhibits every one of them back. The efficacy of its output is
-    multiplied by one gain ``g`` shared by the layer, adapted slowly so that the fraction of
-    active neurons ``A`` (rate trace above ``active_rate``) is held near its set point:
+    A pool of ``n_pool`` inhibitory neurons (the role of the fly's APL neuron) inhibits every
+    neuron of the layer through ordinary ``"inh"`` synapses of weight ``w_out``. The drive of
+    pool neuron ``k`` is a tonic part plus the mean current that synapses of weight ``w_in``
+    from every layer neuron would carry (read from the layer's rate traces ``r_j``), both
+    multiplied by one gain ``g``:
 
     .. math::
+        I_k = c_k \\, g \\left(I_{pool} + w_{in} \\, \\tau_e \\sum_j r_j\\right), \\qquad
         \\frac{d \\log g}{dt} = \\frac{A - A_0}{\\tau_{gain}}
 
-    Integral control in the logarithm keeps ``g`` positive and makes the active fraction,
-    not the input strength, set the steady state: stronger input raises the pool's activity
-    and then the gain, until again about ``A_0 N`` neurons fire.
+    ``A`` is the fraction of layer neurons whose rate trace exceeds ``active_rate``; ``c_k``
+    spreads the pool neurons' sensitivities evenly over ``1 +- spread`` so that they fire at
+    different rates, out of step, and the inhibition they sum to is nearly tonic. The gain
+    integrates the error in the logarithm (``g`` stays positive and spans any range of
+    input strengths): it rises while too many neurons are active and falls while too few
+    are, until ``A = A_0`` whatever the input strength. A layer neuron is then active when
+    its own drive exceeds the common inhibition, so the active ones are those with the
+    strongest drive.
+
+    The tonic part lets the pool inhibit a layer that is almost silent, so the set point can
+    be low. The part proportional to the layer's activity reacts within ``tau_r`` to a
+    change of input (before the slow gain has moved), and curbs the burst of a layer that
+    starts unopposed, whose slowly decaying rate traces would otherwise make the gain
+    overshoot. It is kept small on purpose: when it carries most of the inhibition of a
+    sparse layer (set points near 0.05), the layer falls into synchronous volleys at about
+    the pool's release time, its neurons fire near ``active_rate`` and the sensor ``A`` no
+    longer agrees with the rates counted from spikes (see ``docs/scales/layer.md``).
 
     Parameters
     ----------
     target_active_fraction : float
-        Set point ``A_0`` of the fraction of active neurons.
+        Set point ``A_0`` of the fraction of active neurons, in (0, 1).
     active_rate : Quantity
         A neuron counts as active while its rate trace exceeds this.
     tau_gain : Quantity
-        Time constant of the gain.
+        Time constant of the gain (``log g`` moves by ``(A - A_0) t / tau_gain``).
     tau_r : Quantity
-        Time constant of the rate trace.
+        Time constant of the rate trace (the sensor, and the smoothing of the pool's input).
     n_pool : int
-        Number of pool neurons (same model as the layer).
-    w_in, w_out : Quantity
-        Weights of the layer-to-pool and pool-to-layer synapses, in the model's synaptic
-        unit (amp for :class:`~models.CurrentLIF`, siemens for :class:`~models.ConductanceLIF`).
+        Number of pool neurons (same model as the layer). Many small inhibitory synapses
+        give smoother inhibition than a few strong ones.
+    pool_drive : Quantity
+        Tonic drive ``I_pool`` of a pool neuron at gain 1 (amp).
+    w_in : Quantity
+        Weight of the (mean-field) layer-to-pool synapses, in the model's excitatory unit
+        (amp for :class:`~models.CurrentLIF`; siemens for :class:`~models.ConductanceLIF`, the
+        mean conductance then driving the pool neuron toward ``E_e``). 0 leaves the tonic part alone.
+    w_out : Quantity
+        Weight of the pool-to-layer synapses, in the model's inhibitory unit. The pool's
+        strongest inhibition, all its neurons firing at ``1 / tau_ref``, is about
+        ``n_pool * w_out * tau_i / tau_ref`` (5 nA with the defaults and :class:`~models.CurrentLIF`).
+    spread : float
+        Relative spread of the pool neurons' sensitivities ``c_k``, in [0, 1).
 
     Examples
     --------
@@ -116,6 +143,9 @@ class InhibitoryPool(Mechanism):
     >>> from models import Circuit, CurrentLIF
     >>> c = Circuit()
     >>> L = c.population("L", CurrentLIF(), 50, [InhibitoryPool(target_active_fraction=0.2)], I_ext=0.3 * nA)
+    >>> net = c.network()
+    >>> float(net["circuit_L_pool_gain"].log_g[0])  # the gain starts at 1
+    0.0
     """
 
     scale: ClassVar[str] = "layer"
@@ -125,15 +155,32 @@ class InhibitoryPool(Mechanism):
     target_active_fraction: object = param(0.2, 1, "set point of the fraction of active neurons",
                                            bounds="fraction")
     active_rate: object = param(5 * Hz, Hz, "rate-trace level above which a neuron counts as active")
-    tau_gain: object = param(100 * ms, ms, "time constant of the pool's homeostatic gain")
+    tau_gain: object = param(300 * ms, ms, "time constant of the pool's homeostatic gain")
     tau_r: object = param(500 * ms, ms, "time constant of the rate trace")
-    n_pool: int = 10
-    w_in: object = param(150 * pA, (amp, siemens), "weight of layer-to-pool synapses")
-    w_out: object = param(100 * pA, (amp, siemens), "weight of pool-to-layer synapses before the gain")
+    n_pool: int = 100
+    pool_drive: object = param(200 * pA, amp, "tonic drive of a pool neuron at gain 1")
+    w_in: object = param(30 * pA, (amp, siemens), "weight of the mean-field layer-to-pool synapses",
+                         bounds="nonnegative")
+    w_out: object = param(10 * pA, (amp, siemens), "weight of pool-to-layer synapses")
+    spread: object = param(0.5, 1, "relative spread of the pool neurons' sensitivities", bounds="nonnegative")
 
     def _check(self):
-        if not (isinstance(self.n_pool, int) and self.n_pool > 0):
+        if not (isinstance(self.n_pool, int) and not isinstance(self.n_pool, bool) and self.n_pool > 0):
             raise ValueError(f"n_pool of InhibitoryPool must be a positive integer, got {self.n_pool!r}")
+        if not self.spread < 1:
+            raise ValueError(f"parameter 'spread' of InhibitoryPool must lie in [0, 1), got {self.spread!r}")
+
+    def _drive(self, model) -> tuple:
+        """Statement setting the pool neurons' drive current, and the model constants it reads."""
+        conductance = have_same_dimensions(model.synapse_targets["exc"][1], siemens)
+        names = ("tau_e", "E_e") if conductance else ("tau_e",)
+        missing = [n for n in names if not hasattr(model, n)]
+        if missing or "I_ext" not in model.equations():
+            raise ValueError(f"InhibitoryPool drives its pool through I_ext with the mean current of synapses "
+                             f"decaying with tau_e; {type(model).__name__} lacks {missing or ['I_ext']}")
+        feedback = "w_in * tau_e * R_layer" + (" * (E_e - v)" if conductance else "")
+        code = f"I_ext = sensitivity * exp(log_g_layer) * (pool_drive + {feedback})"
+        return code, {"w_in": self.w_in, "pool_drive": self.pool_drive, **{n: getattr(model, n) for n in names}}
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
@@ -146,28 +193,49 @@ class InhibitoryPool(Mechanism):
                     f"parameter {name!r} of InhibitoryPool must have the unit of {unit} for "
                     f"{type(model).__name__}, got {getattr(self, name)!r}",
                     get_dimensions(getattr(self, name)), get_dimensions(unit))
-        return Contribution(
-            equations="g_pool : 1",
-            requires=(rate_trace(self.tau_r),),
-            initial={"g_pool": 1.0},
-            synapses={"inh": SynapseTerms(weight_factor="g_pool_post")},
-        )
+        self._drive(model)
+        return Contribution(requires=(rate_trace(self.tau_r),))
 
     def objects(self, group, circuit) -> list:
         model = circuit.model_of(group)
-        # the pool is driven by the layer alone
-        pool = circuit.population(f"{group.name}_pool", model, self.n_pool, I_ext=0 * amp)
-        circuit.connect(group, pool, "exc", self.w_in)
+        drive, constants = self._drive(model)
+        namespace = {"target_active_fraction": self.target_active_fraction, "active_rate": self.active_rate,
+                     "tau_gain": self.tau_gain}
+        name = f"{group.name}_pool_gain"
+        # the controller reads slow traces: it and its gathering synapses run every RATE_DT
+        ctrl = NeuronGroup(1, """
+                           A : 1
+                           R : Hz
+                           dlog_g/dt = (A - target_active_fraction) / tau_gain : 1
+                           """, namespace=namespace, method="euler", dt=RATE_DT, name=name)
+        gather = Synapses(group, ctrl, model="""
+                          A_post = int(r_pre > active_rate) / N_incoming : 1 (summed)
+                          R_post = r_pre : Hz (summed)
+                          """, namespace=namespace, dt=RATE_DT, name=f"{name}_gather")
+        gather.connect()
+        # the pool reads the controller's summed rate and gain through linked variables and sets
+        # its drive every RATE_DT (a summed variable would be recomputed at every step of the pool)
+        sensitivity = 1 + self.spread * (np.linspace(-1, 1, self.n_pool) if self.n_pool > 1 else np.zeros(1))
+        pool = circuit.population(f"{group.name}_pool", model, self.n_pool, [_PoolDrive(drive, constants)],
+                                  I_ext=0 * amp, sensitivity=sensitivity)
+        index = np.zeros(self.n_pool, dtype=int)
+        pool.R_layer = linked_var(ctrl, "R", index=index)
+        pool.log_g_layer = linked_var(ctrl, "log_g", index=index)
         circuit.connect(pool, group, "inh", self.w_out)
-        namespace = {"target_active_fraction": self.target_active_fraction,
-                     "active_rate": self.active_rate, "tau_gain": self.tau_gain}
-        return population_controller(
-            group, f"{group.name}_pool_gain",
-            equations="""
-            A : 1
-            dlog_g/dt = (A - target_active_fraction) / tau_gain : 1
-            """,
-            gather="A_post = int(r_pre > active_rate) / N_incoming : 1 (summed)",
-            broadcast="g_pool_post = exp(log_g_pre) : 1 (summed)",
-            namespace=namespace,
-        )
+        return [ctrl, gather]
+
+
+@dataclass(frozen=True)
+class _PoolDrive:
+    """The pool neurons' side of :class:`InhibitoryPool`: their drive, set every ``RATE_DT``."""
+
+    code: str
+    namespace: dict
+
+    def contribution(self, model) -> Contribution:
+        return Contribution(equations="""
+                            sensitivity : 1
+                            R_layer : Hz (linked)
+                            log_g_layer : 1 (linked)
+                            """,
+                            regular=(Regular(self.code, RATE_DT),), namespace=self.namespace)

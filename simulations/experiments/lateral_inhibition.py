@@ -18,7 +18,7 @@ from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
-__all__ = ["simulate_divisive", "simulate_pool"]
+__all__ = ["simulate_divisive", "simulate_pool", "simulate_layer_alone"]
 
 
 def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.0, seed=0, backend="numpy",
@@ -41,17 +41,22 @@ def simulate_divisive(pattern, input_gain=1.0, sigma=0.1, exponent=2.0, gamma=1.
         return (np.asarray(L.y_norm), np.asarray(L.y)) if return_raw else np.asarray(L.y_norm)
 
 
-def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 * ms, n_neurons=100,
+def _layer_drives(n_neurons, drive_min, drive_max, seed):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(float(drive_min / nA), float(drive_max / nA), n_neurons) * nA
+
+
+def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=300 * ms, n_neurons=200,
                   duration=5 * second, measure=2 * second, drive_min=0.1 * nA, drive_max=0.4 * nA,
                   seed=0, backend="numpy", progress=False) -> dict:
     """A spiking layer with heterogeneous drives times ``input_strength`` and an inhibitory pool.
 
-    Returns the time-averaged active fraction seen by the mechanism over the last
-    ``measure``, the fraction of neurons firing above ``active_rate`` in that window, the
-    rates and the pool gain.
+    Returns, over the last ``measure``, the active fraction counted from spikes (neurons whose
+    spike count exceeds ``active_rate * measure``) and, apart, the time average of the
+    mechanism's own sensor ``A`` (rate traces above ``active_rate``); the rates, the traces
+    of ``A`` and of the pool gain.
     """
-    rng = np.random.default_rng(seed)
-    base = rng.uniform(float(drive_min / nA), float(drive_max / nA), n_neurons) * nA
+    base = _layer_drives(n_neurons, drive_min, drive_max, seed)
     pool = InhibitoryPool(target_active_fraction=target_active_fraction, tau_gain=tau_gain)
     name = "pool"
     with simulation(backend, seed=seed, project=name):
@@ -67,10 +72,33 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 *
         start = float((duration - measure) / second)
         rates = window_rates(t, i, n_neurons, start, float(duration / second))
         gt = np.asarray(gain.t / second)
-        return {"active_fraction": float(np.asarray(gain.A[0])[gt >= start].mean()),
-                "active_fraction_counted": float(np.mean(rates > float(pool.active_rate / Hz))),
+        return {"active_fraction_counted": float(np.mean(rates > float(pool.active_rate / Hz))),
+                "active_fraction_sensor": float(np.asarray(gain.A[0])[gt >= start].mean()),
                 "rates": rates, "drive_nA": np.asarray(base / nA), "t": gt, "A": np.asarray(gain.A[0]),
                 "gain": np.exp(np.asarray(gain.log_g[0]))}
+
+
+def simulate_layer_alone(input_strengths=(1.0, 2.0, 4.0), n_neurons=200, duration=1.5 * second, measure=1 * second,
+                         active_rate=5 * Hz, drive_min=0.1 * nA, drive_max=0.4 * nA, seed=0,
+                         backend="numpy") -> list:
+    """The control: the same layers without the pool; the counted active fraction per strength.
+
+    The layers do not interact, so all strengths run as blocks of one population.
+    """
+    base = _layer_drives(n_neurons, drive_min, drive_max, seed)
+    k = len(input_strengths)
+    name = "layer_alone"
+    with simulation(backend, seed=seed, project=name):
+        c = Circuit(name)
+        L = c.population("L", CurrentLIF(), k * n_neurons,
+                         I_ext=np.concatenate([s * np.asarray(base / nA) for s in input_strengths]) * nA)
+        spikes = SpikeMonitor(L, name="layer_alone_spikes")
+        net = c.network()
+        net.add(spikes)
+        run_network(net, duration, progress=False, namespace={})
+        rates = window_rates(spikes.t / second, spikes.i, k * n_neurons, float((duration - measure) / second),
+                             float(duration / second))
+    return [float(np.mean(block > float(active_rate / Hz))) for block in rates.reshape(k, n_neurons)]
 
 
 @experiment(
@@ -83,9 +111,9 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=100 *
         Param("exponent", 2.0, "1", "exponent of the drive"),
         Param("input_gain", 10.0, "1", "common gain applied to the layer's input"),
         Param("target_active_fraction", 0.2, "1", "set point of the spiking layer's active fraction"),
-        Param("tau_gain", 100 * ms, "ms", "time constant of the pool's homeostatic gain"),
-        Param("n_neurons", 100, None, "neurons of the spiking layer", quick=60),
-        Param("duration", 6 * second, "second", "simulated time per input strength", quick=4 * second),
+        Param("tau_gain", 300 * ms, "ms", "time constant of the pool's homeostatic gain"),
+        Param("n_neurons", 400, None, "neurons of the spiking layer", quick=200),
+        Param("duration", 8 * second, "second", "simulated time per input strength", quick=5 * second),
     ],
 )
 def lateral_inhibition(p, ctx) -> Result:
@@ -96,8 +124,13 @@ def lateral_inhibition(p, ctx) -> Result:
     pools = [simulate_pool(s, p.target_active_fraction, p.tau_gain, p.n_neurons, p.duration,
                            measure=p.duration / 3, seed=ctx.seed, backend=ctx.backend, progress=ctx.progress)
              for s in strengths]
+    # without the pool nothing adapts: a short run shows the fractions the pool has to undo
+    alone = simulate_layer_alone(strengths, p.n_neurons, duration=0.6 * second, measure=0.5 * second,
+                                 seed=ctx.seed, backend=ctx.backend)
     target = float(p.target_active_fraction)
-    fractions = np.array([r["active_fraction"] for r in pools])
+    # the set point is checked with a sensor of our own, counted from spikes, not the mechanism's A
+    fractions = np.array([r["active_fraction_counted"] for r in pools])
+    sensor = np.array([r["active_fraction_sensor"] for r in pools])
     metrics = {
         "gain_invariance": gain_invariance(low, high),
         "pattern_correlation": pattern_correlation(low, high),
@@ -108,8 +141,11 @@ def lateral_inhibition(p, ctx) -> Result:
         "active_fraction_max_rel_error": float(np.max(np.abs(fractions - target)) / target),
         "input_strengths": list(strengths),
         "active_fraction_per_strength": fractions.tolist(),
-        "active_fraction_counted_per_strength": [r["active_fraction_counted"] for r in pools],
+        "active_fraction_sensor": float(sensor.mean()),
+        "active_fraction_sensor_per_strength": sensor.tolist(),
+        "active_fraction_without_pool_per_strength": alone,
         "mean_rate_per_strength_hz": [float(r["rates"].mean()) for r in pools],
+        "pool_gain_per_strength": [float(r["gain"][-1]) for r in pools],
     }
 
     gains = np.geomspace(0.3, 30, 7)
@@ -129,11 +165,11 @@ def lateral_inhibition(p, ctx) -> Result:
     for s_, r in zip(strengths, pools):
         ax[2].plot(r["t"], r["A"], lw=0.8, label=f"input x{s_:g}")
     ax[2].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
-    ax[2].set(xlabel="time (s)", ylabel="active fraction", title="spiking layer with inhibitory pool")
+    ax[2].set(xlabel="time (s)", ylabel="active fraction (A)", title="spiking layer with inhibitory pool")
     ax[2].legend(frameon=False)
-    ax[3].plot(strengths, fractions, "o-", color=COLORS["with"], label="with pool (mechanism's A)")
-    ax[3].plot(strengths, [r["active_fraction_counted"] for r in pools], "s--", color=COLORS["boost"],
-               label="neurons above 5 Hz")
+    ax[3].plot(strengths, fractions, "o-", color=COLORS["with"], label="with pool (counted from spikes)")
+    ax[3].plot(strengths, sensor, "s:", color=COLORS["boost"], label="with pool (mechanism's A)")
+    ax[3].plot(strengths, alone, "o-", color=COLORS["without"], label="without pool")
     ax[3].axhline(target, color=COLORS["target"], ls="--", lw=1, label="target")
     ax[3].set(xscale="log", xlabel="input strength (x drive)", ylabel="active fraction", ylim=(0, 1),
               title="active fraction vs input strength")
