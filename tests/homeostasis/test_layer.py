@@ -69,7 +69,7 @@ def test_inhibitory_pool_composes_with_a_conductance_based_layer():
     L = c.population("L", ConductanceLIF(), 30,
                      [InhibitoryPool(target_active_fraction=0.3, w_in=1 * nS, w_out=0.5 * nS)], I_ext=0.4 * nA)
     net = c.network()
-    pool = SpikeMonitor(net["conductance_pool_L_pool"])
+    pool = SpikeMonitor(c[f"{L.name}_pool"])  # the pool population, by its name in the circuit
     net.add(pool)
     net.run(100 * ms, namespace={})
     assert pool.num_spikes > 0  # the tonic drive reaches the conductance-based pool
