@@ -1,0 +1,600 @@
+"""Learning with homeostasis: an unsupervised STDP network on digits, each mechanism ablated.
+
+The network of Diehl & Cook (2015, Front. Comput. Neurosci. 9:99) on scikit-learn's 8 x 8
+digits: the pixels drive Poisson inputs (rate proportional to intensity), which reach a
+layer of excitatory conductance-based LIF neurons through synapses that learn by pair-based
+STDP with soft bounds (:class:`models.PairSTDP`). Nothing supervises them; the layer learns
+only because three homeostatic mechanisms keep its load balanced:
+
+- neuron scale: a threshold that every spike raises (:class:`~homeostasis.SpikeTriggeredThreshold`),
+- synapse scale: each neuron's incoming weight sum held constant (:class:`~homeostasis.WeightSumNormalization`),
+- layer scale: lateral inhibition, each excitatory neuron exciting its own inhibitory neuron,
+  which inhibits all the other excitatory ones (winner-take-all).
+
+Protocol: one epoch over the training part of a seeded stratified 80/20 split, each image shown
+for ``t_present`` and followed by ``t_rest`` of silence. The learned network is then frozen:
+its weights (times any gain of a mechanism) and thresholds are copied into a second network
+with the same neurons and inhibition and no plasticity, which is shown the training set again
+(each neuron is assigned the class it responds to most) and then the test set (each image is
+classified as the class whose neurons respond most; Diehl & Cook's readout). A logistic
+regression on the test-phase spike counts, fitted on the training-phase ones, is the second
+readout. Both simulations are generated code on every target; between them only the learned
+arrays pass through Python.
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from brian2 import Hz, SpikeMonitor, defaultclock, mV, ms, nS, pF, second
+
+from homeostasis import AdaptiveThreshold, SpikeTriggeredThreshold, SynapticScaling, WeightSumNormalization
+from homeostasis.analysis import dead_fraction, linear_probe_accuracy, usage_cv, usage_entropy
+from models import Circuit, ConductanceLIF, poisson_source
+from models.hebbian import PairSTDP
+
+from ..backend import run_network, simulation
+from ..registry import Param, Result, experiment
+from ..style import COLORS, figure
+
+__all__ = ["VARIANTS", "Images", "load_images", "split", "train_network", "readout_network", "assign_labels",
+           "classify", "run_seed", "E_MODEL", "I_MODEL"]
+
+
+#: Excitatory neurons of Diehl & Cook: membrane time constant 100 ms (C_m / g_L), rest and
+#: reset at -65 mV, threshold -52 mV, inhibitory reversal at -100 mV, refractory 5 ms. With
+#: g_L = 1 nS the weights in nS are Diehl & Cook's dimensionless ones.
+E_MODEL = ConductanceLIF(C_m=100 * pF, g_L=1 * nS, E_L=-65 * mV, E_e=0 * mV, E_i=-100 * mV, V_th=-52 * mV,
+                         V_reset=-65 * mV, tau_ref=5 * ms, tau_e=1 * ms, tau_i=2 * ms)
+#: Their inhibitory neurons: 10 ms, rest -60 mV, threshold -40 mV, reset -45 mV, refractory 2 ms.
+I_MODEL = ConductanceLIF(C_m=10 * pF, g_L=1 * nS, E_L=-60 * mV, E_e=0 * mV, E_i=-85 * mV, V_th=-40 * mV,
+                         V_reset=-45 * mV, tau_ref=2 * ms, tau_e=1 * ms, tau_i=2 * ms)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Which homeostatic mechanisms a network has (``None``: none at that scale)."""
+
+    threshold: str | None      # "spike" (Diehl & Cook) or "target_rate" (AdaptiveThreshold)
+    normalization: str | None  # "weight_sum" (Diehl & Cook) or "scaling" (SynapticScaling)
+    inhibition: bool
+
+
+VARIANTS = {
+    "full": Variant("spike", "weight_sum", True),
+    "no_threshold": Variant(None, "weight_sum", True),
+    "no_normalization": Variant("spike", None, True),
+    "no_inhibition": Variant("spike", "weight_sum", False),
+    "stdp_only": Variant(None, None, False),
+    # the project's forms in place of Diehl & Cook's
+    "adaptive_threshold": Variant("target_rate", "weight_sum", True),
+    "synaptic_scaling": Variant("spike", "scaling", True),
+}
+
+
+# -- data ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Images:
+    """Images as rates in [0, 1] (divided by the largest pixel) and labels 0..K-1."""
+
+    x: np.ndarray
+    y: np.ndarray
+    classes: np.ndarray  # the original label of each class index
+    source: str
+
+    @property
+    def shape(self) -> tuple:
+        """Height and width for drawing receptive fields (square when the pixel count is)."""
+        n = self.x.shape[1]
+        side = math.isqrt(n)
+        return (side, side) if side * side == n else (1, n)
+
+
+def load_images(path: str = "") -> Images:
+    """scikit-learn's digits, or ``x`` (samples x pixels, non-negative) and ``y`` from an .npz.
+
+    Every problem is a ``ValueError`` of one line starting with ``data:``.
+    """
+    if not path:
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        x, y, source = d.data, d.target, "sklearn digits"
+    else:
+        x, y = _read_npz(path)
+        source = str(path)
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"data: x must be a non-empty 2-D array (samples x pixels), got shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        raise ValueError(f"data: x must hold real numbers, got dtype {x.dtype}")
+    x = x.astype(float)
+    if y.ndim != 1:
+        raise ValueError(f"data: y must be a 1-D array of integer labels, got shape {y.shape}")
+    if len(y) != len(x):
+        raise ValueError(f"data: x has {len(x)} samples but y has {len(y)} labels")
+    n_nan, n_inf = int(np.isnan(x).sum()), int(np.isinf(x).sum())
+    n_neg = int((x[np.isfinite(x)] < 0).sum())
+    if n_nan or n_inf or n_neg:
+        raise ValueError(f"data: pixels must be finite and non-negative; x has {n_neg} negative, {n_nan} NaN "
+                         f"and {n_inf} infinite values")
+    if not (np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating)
+                                                    and np.all(np.isfinite(y)) and np.all(y == np.round(y)))):
+        raise ValueError(f"data: y must hold integer labels, got dtype {y.dtype}")
+    if x.max() <= 0:
+        raise ValueError("data: every pixel of x is zero; there is nothing to learn")
+    classes, y = np.unique(y.astype(int), return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"data: y needs at least two classes, got only {classes.tolist()}")
+    return Images(x / x.max(), y, classes, source)
+
+
+def _read_npz(path):
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"data: no such file {str(p)!r}")
+    try:
+        with np.load(p, allow_pickle=False) as f:
+            keys = list(f.keys())
+            if "x" not in keys or "y" not in keys:
+                raise ValueError(f"data: {str(p)!r} must hold arrays 'x' and 'y', found {keys}")
+            return f["x"], f["y"]
+    except ValueError as err:
+        if str(err).startswith("data:"):
+            raise
+        raise ValueError(f"data: cannot read {str(p)!r} as an .npz of arrays ({err})") from None
+    except (OSError, EOFError) as err:
+        raise ValueError(f"data: cannot read {str(p)!r} as an .npz of arrays ({err})") from None
+
+
+def split(images: Images, seed: int, test_fraction: float = 0.2, max_train: int = 0, max_test: int = 0):
+    """Seeded stratified split: ``(x_train, y_train, x_test, y_test)``, optionally truncated."""
+    from sklearn.model_selection import train_test_split
+
+    try:
+        xtr, xte, ytr, yte = train_test_split(images.x, images.y, test_size=test_fraction, stratify=images.y,
+                                              random_state=seed)
+    except ValueError as err:
+        raise ValueError(f"data: cannot split {len(images.y)} samples of {len(images.classes)} classes into "
+                         f"stratified train and test sets ({err})") from None
+    if max_train:
+        xtr, ytr = xtr[:max_train], ytr[:max_train]
+    if max_test:
+        xte, yte = xte[:max_test], yte[:max_test]
+    return xtr, ytr, xte, yte
+
+
+# -- the two networks --------------------------------------------------------------------------
+def _schedule(pixels, p, name: str):
+    """Poisson inputs showing the rows of ``pixels`` one by one: on for t_present, then rest."""
+    from brian2 import TimedArray
+
+    period = p["t_present"] + p["t_rest"]
+    # a last row of zeros: the input is silent in the step after the last image
+    rows = np.vstack([np.asarray(pixels, float), np.zeros((1, pixels.shape[1]))])
+    stimulus = TimedArray(rows * p["input_rate"], dt=period, name=f"{name}_stimulus")
+    # (t % period) < t_present: the image is on for the first t_present of its period
+    return poisson_source(pixels.shape[1], "stimulus(t, i) * int((t % period) < t_present)", name=f"{name}_input",
+                          namespace={"stimulus": stimulus, "period": period, "t_present": p["t_present"]})
+
+
+def _connect_inhibition(c, E, p):
+    """Diehl & Cook's lateral inhibition: E_k excites I_k, which inhibits every E but E_k."""
+    n = len(E)
+    I = c.population("I", I_MODEL, n)
+    c.connect(E, I, "exc", p["w_ei"], j="i")
+    c.connect(I, E, "inh", p["w_ie"], condition="i != j")
+
+
+def _mechanisms(variant: Variant, p) -> list:
+    found = []
+    if variant.threshold == "spike":
+        found.append(SpikeTriggeredThreshold(theta_plus=p["theta_plus"], tau_theta=p["tau_theta"]))
+    elif variant.threshold == "target_rate":
+        found.append(AdaptiveThreshold(target_rate=p["target_rate"], eta_threshold=p["eta_threshold"],
+                                       tau_r=p["tau_r"]))
+    if variant.normalization == "weight_sum":
+        found.append(WeightSumNormalization(w_total=p["w_total"], interval=p["t_present"] + p["t_rest"]))
+    elif variant.normalization == "scaling":
+        found.append(SynapticScaling(target_rate=p["target_rate"], tau_scaling=p["tau_scaling"], tau_r=p["tau_r"]))
+    return found
+
+
+def _rule(p) -> PairSTDP:
+    # the learning rate follows the schedule learning_rate(t) given to the neurons (see
+    # _learning_rate): constant as in Diehl & Cook, or decaying over the epoch
+    return PairSTDP(eta_pre=p["eta_pre"], eta_post=p["eta_post"], tau_pre=p["tau_pre"], tau_post=p["tau_post"],
+                    w_max=p["w_max"], mu=p["mu"], gate="learning_rate(t)")
+
+
+def _learning_rate(n_samples: int, p, name: str):
+    """Learning-rate factor per image: from 1 down to ``eta_anneal`` at the last, geometrically."""
+    from brian2 import TimedArray
+
+    factors = float(p["eta_anneal"]) ** (np.arange(n_samples + 1) / max(n_samples - 1, 1))
+    return TimedArray(np.minimum(factors, 1.0), dt=p["t_present"] + p["t_rest"], name=f"{name}_learning_rate")
+
+
+def initial_weights(n_in: int, n: int, w_total, seed: int) -> np.ndarray:
+    """Uniform random weights in nS, (inputs, neurons), each neuron's sum equal to ``w_total``.
+
+    Every variant starts from the same sums, so the variants without normalization are not
+    handicapped by a different initial scale.
+    """
+    w = np.random.default_rng(seed).uniform(0.01, 0.3, (n_in, n))
+    return w / w.sum(axis=0) * float(w_total / nS)
+
+
+def _pairs(n_in: int, n: int):
+    """Synapse indices of all-to-all input connections, weight matrix entry (i, j) at k = i * n + j."""
+    return np.repeat(np.arange(n_in), n), np.tile(np.arange(n), n_in)
+
+
+def _counts(t, i, n_samples: int, n: int, period_s: float) -> np.ndarray:
+    """Spike counts per presented sample (its presentation and the rest after it)."""
+    k = np.floor(np.asarray(t) / period_s + 1e-9).astype(int)
+    counts = np.zeros((n_samples, n))
+    keep = k < n_samples
+    np.add.at(counts, (k[keep], np.asarray(i)[keep]), 1)
+    return counts
+
+
+@contextmanager
+def time_step(dt):
+    """Set Brian2's default time step for the objects built inside; restore it afterwards."""
+    previous = defaultclock.dt
+    defaultclock.dt = dt
+    try:
+        yield
+    finally:
+        defaultclock.dt = previous
+
+
+def build_training(x_train, variant: Variant, p, seed: int = 0, name: str = "stdp_train"):
+    """The learning network for one epoch over ``x_train``: ``(network, {"S", "E", "spikes"})``.
+
+    Call inside :func:`~simulations.backend.simulation` and :func:`time_step`; run it for
+    ``len(x_train) * (t_present + t_rest) + dt``.
+    """
+    n_in, n = x_train.shape[1], int(p["n_neurons"])
+    i, j = _pairs(n_in, n)
+    w0 = initial_weights(n_in, n, p["w_total"], seed)[i, j]
+    c = Circuit(name)
+    inp = c.add(_schedule(x_train, p, name))
+    rule = _rule(p)
+    E = c.population("E", E_MODEL, n, _mechanisms(variant, p), traces=rule.traces,
+                     namespace={"learning_rate": _learning_rate(len(x_train), p, name)})
+    S = c.connect(inp, E, "exc", w0 * nS, i=i, j=j, plasticity=(rule,), name=f"{name}_input_to_E")
+    if variant.inhibition:
+        _connect_inhibition(c, E, p)
+    spikes = c.add(SpikeMonitor(E, name=f"{name}_spikes"))
+    return c.network(), {"S": S, "E": E, "spikes": spikes}
+
+
+def train_network(x_train, variant: Variant, p, seed: int = 0, backend: str = "numpy", directory=None,
+                  progress: bool = False) -> dict:
+    """Learn from ``x_train`` (one epoch); the learned effective weights and thresholds.
+
+    Returns a dict with ``weights`` (inputs x neurons, nS: what a spike transmits, so any
+    per-neuron gain is included), ``v_th`` (mV), ``theta`` (mV, zeros without the
+    spike-triggered threshold), ``weight_sums`` (nS, of ``w`` itself) and the training-phase
+    ``counts`` (samples x neurons).
+    """
+    n_in, n = x_train.shape[1], int(p["n_neurons"])
+    period = p["t_present"] + p["t_rest"]
+    with simulation(backend, seed=seed, directory=directory, project="stdp_train"), time_step(p["dt"]):
+        net, objects = build_training(x_train, variant, p, seed)
+        S, E, spikes = objects["S"], objects["E"], objects["spikes"]
+        # one step more than the images: the weight-sum rescale due at the end of the last
+        # image runs (on silent input), so the learned weights leave with their sums on target
+        run_network(net, len(x_train) * period + p["dt"], progress=progress, namespace={})
+        w = np.asarray(S.w / nS)
+        si, sj = np.asarray(S.i), np.asarray(S.j)
+        gain = np.asarray(E.g_scaling) if "g_scaling" in E.variables else np.ones(n)
+        theta = np.asarray(E.theta / mV) if "theta" in E.variables else np.zeros(n)
+        # v_th is a subexpression with the spike-triggered threshold: computed from theta
+        v_th = float(E_MODEL.V_th / mV) + theta if "theta" in E.variables else np.asarray(E.v_th / mV)
+        t, k = np.asarray(spikes.t / second), np.asarray(spikes.i)
+    weights = np.zeros((n_in, n))
+    weights[si, sj] = w * gain[sj]
+    sums = np.zeros(n)
+    np.add.at(sums, sj, w)
+    return {"weights": weights, "v_th": v_th, "theta": theta, "weight_sums": sums,
+            "counts": _counts(t, k, len(x_train), n, float(period / second))}
+
+
+def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directory=None,
+                    progress: bool = False) -> list:
+    """Frozen networks shown the rows of ``x``: spike counts, and weights and thresholds after.
+
+    ``blocks`` is a list of ``(weights, v_th, inhibition)``: learned weights (inputs x
+    neurons, nS), thresholds (mV) and whether the network has lateral inhibition. Each block
+    is one frozen network: a population with these fixed thresholds, static input synapses
+    with these weights, and its own inhibition if it had some. Nothing in it can change them,
+    which ``weights_after`` and ``v_th_after`` (read back after the run) show. All blocks
+    run side by side in one simulation and see the same input spike trains, so the variants
+    are compared on identical inputs (and the runtime targets pay their per-step overhead once).
+    """
+    n_in = blocks[0][0].shape[0]
+    sizes = [b[0].shape[1] for b in blocks]
+    offsets = np.cumsum([0] + sizes)
+    total = int(offsets[-1])
+    pre, post = np.concatenate([_pairs(n_in, n)[0] for n in sizes]), np.concatenate(
+        [_pairs(n_in, n)[1] + o for n, o in zip(sizes, offsets)])
+    weights = np.concatenate([np.asarray(w)[_pairs(n_in, n)] for (w, _, _), n in zip(blocks, sizes)])
+    v_th = np.concatenate([np.asarray(v, float) for _, v, _ in blocks])
+    period = p["t_present"] + p["t_rest"]
+    name = "stdp_readout"
+    with simulation(backend, seed=seed, directory=directory, project=name), time_step(p["dt"]):
+        c = Circuit(name)
+        inp = c.add(_schedule(x, p, name))
+        E = c.population("E", E_MODEL, total, v_th=v_th * mV)
+        S = c.connect(inp, E, "exc", weights * nS, i=pre, j=post, name=f"{name}_input_to_E")
+        inhibited = [(o, n) for (_, _, inh), o, n in zip(blocks, offsets, sizes) if inh]
+        if inhibited:
+            # E_k -> I_k, and I_k -> every other E of the same block
+            I = c.population("I", I_MODEL, total)
+            k = np.concatenate([np.arange(o, o + n) for o, n in inhibited])
+            c.connect(E, I, "exc", p["w_ei"], i=k, j=k)
+            src = np.concatenate([np.repeat(np.arange(o, o + n), n) for o, n in inhibited])
+            dst = np.concatenate([np.tile(np.arange(o, o + n), n) for o, n in inhibited])
+            keep = src != dst
+            c.connect(I, E, "inh", p["w_ie"], i=src[keep], j=dst[keep])
+        spikes = c.add(SpikeMonitor(E, name=f"{name}_spikes"))
+        net = c.network()
+        run_network(net, len(x) * period, progress=progress, namespace={})
+        w_after, si, sj = np.asarray(S.w / nS), np.asarray(S.i), np.asarray(S.j)
+        v_after = np.asarray(E.v_th / mV)
+        t, k = np.asarray(spikes.t / second), np.asarray(spikes.i)
+    counts = _counts(t, k, len(x), total, float(period / second))
+    out = []
+    for b, (o, n) in enumerate(zip(offsets, sizes)):
+        mask = (sj >= o) & (sj < o + n)
+        after = np.zeros((n_in, n))
+        after[si[mask], sj[mask] - o] = w_after[mask]
+        out.append({"counts": counts[:, o:o + n], "weights_after": after, "v_th_after": v_after[o:o + n]})
+    return out
+
+
+# -- readouts ----------------------------------------------------------------------------------
+def assign_labels(counts, labels, n_classes: int) -> np.ndarray:
+    """Each neuron's class: the one it responds to most on average (-1 if it never fires)."""
+    counts, labels = np.asarray(counts, float), np.asarray(labels)
+    mean = np.array([counts[labels == c].mean(axis=0) if np.any(labels == c) else np.zeros(counts.shape[1])
+                     for c in range(n_classes)])
+    assignment = mean.argmax(axis=0)
+    assignment[mean.max(axis=0) <= 0] = -1
+    return assignment
+
+
+def classify(counts, assignment, n_classes: int) -> np.ndarray:
+    """Diehl & Cook's vote: the class whose assigned neurons fire most on average.
+
+    A class without neurons never wins; a sample that evokes no spike gets class -1 (wrong).
+    """
+    counts = np.asarray(counts, float)
+    score = np.full((counts.shape[0], n_classes), -np.inf)
+    for c in range(n_classes):
+        members = assignment == c
+        if members.any():
+            score[:, c] = counts[:, members].mean(axis=1)
+    predicted = score.argmax(axis=1)
+    predicted[counts.sum(axis=1) == 0] = -1
+    return predicted
+
+
+def run_seed(variants, images: Images, p, seed: int, backend: str = "numpy", directory=None,
+             progress: bool = False) -> dict:
+    """Train each variant with one seed, freeze them, assign and test: numbers and arrays per variant."""
+    xtr, ytr, xte, yte = split(images, seed, max_train=p["max_train"], max_test=p["max_test"])
+    n_classes = len(images.classes)
+    where = (lambda sub: None) if directory is None else (lambda sub: str(Path(directory) / sub))
+    learned = {v: train_network(xtr, VARIANTS[v], p, seed, backend, where(f"train_{v}"), progress) for v in variants}
+    frozen = readout_network([(learned[v]["weights"], learned[v]["v_th"], VARIANTS[v].inhibition) for v in variants],
+                             np.vstack([xtr, xte]), p, seed, backend, where("readout"), progress)
+    out = {}
+    for v, f in zip(variants, frozen):
+        assign_counts, test_counts = f["counts"][: len(xtr)], f["counts"][len(xtr):]
+        assignment = assign_labels(assign_counts, ytr, n_classes)
+        predicted = classify(test_counts, assignment, n_classes)
+        confusion = np.zeros((n_classes, n_classes), int)
+        for true, guess in zip(yte, predicted):
+            if guess >= 0:
+                confusion[true, guess] += 1
+        out[v] = {
+            "test_accuracy": float(np.mean(predicted == yte)),
+            "readout_accuracy": linear_probe_accuracy(assign_counts, ytr, test_counts, yte, seed=seed),
+            "usage_cv": usage_cv(test_counts),
+            "usage_entropy": usage_entropy(test_counts),
+            "dead_fraction": dead_fraction(test_counts),
+            "silent_test_fraction": float(np.mean(test_counts.sum(axis=1) == 0)),
+            "spikes_per_sample": float(test_counts.sum(axis=1).mean()),
+            "frozen_weights_changed": float(np.max(np.abs(f["weights_after"] - learned[v]["weights"]))),
+            "frozen_thresholds_changed": float(np.max(np.abs(f["v_th_after"] - learned[v]["v_th"]))),
+            "weights": learned[v]["weights"], "v_th": learned[v]["v_th"], "weight_sums": learned[v]["weight_sums"],
+            "test_counts": test_counts, "assignment": assignment, "confusion": confusion,
+            "usage": test_counts.mean(axis=0), "n_train": len(xtr), "n_test": len(xte),
+        }
+    return out
+
+
+# -- the experiment ----------------------------------------------------------------------------
+METRICS = ("test_accuracy", "readout_accuracy", "usage_cv", "usage_entropy", "dead_fraction")
+
+
+def _check(p, variants):
+    """Every bad value as one line, before any data is read or any network built."""
+    if not (isinstance(p["n_neurons"], int) and p["n_neurons"] > 0):
+        raise ValueError(f"n_neurons must be a positive integer, got {p['n_neurons']!r}")
+    for key in ("n_seeds", "jobs"):
+        if not (isinstance(p[key], int) and p[key] > 0):
+            raise ValueError(f"{key} must be a positive integer, got {p[key]!r}")
+    for key in ("max_train", "max_test"):
+        if not (isinstance(p[key], int) and p[key] >= 0):
+            raise ValueError(f"{key} must be a non-negative integer (0: all), got {p[key]!r}")
+    if not 0 < p["eta_anneal"] <= 1:
+        raise ValueError(f"eta_anneal must lie in (0, 1], got {p['eta_anneal']!r}")
+    for key in ("dt", "t_present", "t_rest"):
+        if not p[key] > 0:
+            raise ValueError(f"{key} must be positive, got {p[key]}")
+    if p["dt"] > 1 * ms:
+        raise ValueError(f"dt must be at most 1 ms (the conductances decay in 1-2 ms), got {p['dt']}")
+    for key in ("t_present", "t_rest"):
+        steps = float(p[key] / p["dt"])
+        if abs(steps - round(steps)) > 1e-6:
+            raise ValueError(f"{key} must be a multiple of the time step dt = {p['dt']}, got {p[key]}")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise ValueError(f"variants must be a comma-separated list of {', '.join(VARIANTS)}, got {p['variants']!r}")
+    for v in variants:  # mechanism and rule parameters are validated by their classes
+        _mechanisms(VARIANTS[v], p)
+    _rule(p)
+
+
+@experiment(
+    "stdp-digits",
+    "Unsupervised STDP on digits (Diehl & Cook 2015): accuracy and load balance with each homeostatic mechanism ablated.",
+    required_metrics=[f"{{variants}}.{key}" for key in METRICS],
+    params=[
+        Param("variants", ",".join(VARIANTS), None, "comma-separated variants to run"),
+        Param("data", "", None, "an .npz with x (samples x pixels, non-negative) and y (labels); empty: sklearn digits"),
+        Param("n_neurons", 100, None, "excitatory neurons", quick=20),
+        Param("n_seeds", 3, None, "seeds per variant (seed, seed+1, ...)", quick=1),
+        Param("jobs", 1, None, "seeds run in parallel processes"),
+        Param("max_train", 0, None, "use at most this many training samples (0: all)", quick=50),
+        Param("max_test", 0, None, "use at most this many test samples (0: all)", quick=40),
+        Param("t_present", 350 * ms, "ms", "presentation time of one image", quick=100 * ms),
+        Param("t_rest", 150 * ms, "ms", "silence after each image", quick=50 * ms),
+        Param("dt", 0.5 * ms, "ms", "integration time step"),
+        Param("eta_anneal", 1.0, "1", "learning-rate factor at the last image (geometric decay from 1; 1: constant)"),
+        Param("input_rate", 256 * Hz, "Hz", "input rate of a pixel at full intensity"),
+        Param("w_total", 19.5 * nS, "nS", "weight sum of each neuron's inputs (WeightSumNormalization)"),
+        Param("w_max", 1.2 * nS, "nS", "upper bound of a plastic weight"),
+        Param("eta_post", 0.01, "1", "potentiation per postsynaptic spike (PairSTDP)", quick=0.1),
+        Param("eta_pre", 0.0001, "1", "depression per presynaptic spike (PairSTDP)"),
+        Param("tau_pre", 20 * ms, "ms", "presynaptic trace time constant"),
+        Param("tau_post", 20 * ms, "ms", "postsynaptic trace time constant"),
+        Param("mu", 1.0, "1", "soft-bound exponent (1: multiplicative)"),
+        Param("theta_plus", 0.05 * mV, "mV", "threshold increase per spike (SpikeTriggeredThreshold)", quick=1 * mV),
+        Param("tau_theta", 1e7 * ms, "ms", "threshold decay time constant"),
+        Param("target_rate", 0.8 * Hz, "Hz", "set-point rate of AdaptiveThreshold and SynapticScaling"),
+        Param("eta_threshold", 0.05 * mV, "mV", "threshold change per excess spike (AdaptiveThreshold)"),
+        Param("tau_r", 10 * second, "second", "rate-trace time constant of the project's forms"),
+        Param("tau_scaling", 50 * second, "second", "time constant of SynapticScaling"),
+        Param("w_ei", 10.4 * nS, "nS", "weight of E_k -> I_k"),
+        Param("w_ie", 17 * nS, "nS", "weight of I_k -> every other E"),
+    ],
+)
+def stdp_digits(p, ctx) -> Result:
+    variants = [v.strip() for v in p.variants.split(",") if v.strip()]
+    params = dict(p)
+    _check(params, variants)
+    images = load_images(p.data)
+    seeds = [ctx.seed + k for k in range(p.n_seeds)]
+    runs = {v: [] for v in variants}
+    from tqdm.auto import tqdm
+
+    with tempfile.TemporaryDirectory(prefix="stdp_digits_") as build:
+        # one build directory per network structure (and worker): on cpp_standalone a later
+        # seed recompiles only what changed (its data and seed), not the whole project
+        where = lambda k: str(Path(build) / f"worker{k}") if ctx.backend == "cpp_standalone" else None  # noqa: E731
+        if p.jobs == 1:
+            done = [run_seed(variants, images, params, s, ctx.backend, where(0), ctx.progress)
+                    for s in tqdm(seeds, desc="stdp-digits seeds", disable=not ctx.progress)]
+        else:  # seeds in parallel processes (spawned: each its own Brian2 device and state)
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(p.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = [pool.submit(run_seed, variants, images, params, s, ctx.backend, where(k), ctx.progress)
+                           for k, s in enumerate(seeds)]
+                done = [f.result() for f in futures]
+        for one in done:
+            for v in variants:
+                runs[v].append(one[v])
+
+    first = runs[variants[0]][0]
+    metrics = {"n_classes": len(images.classes), "chance_accuracy": 1 / len(images.classes), "seeds": seeds,
+               "n_train": first["n_train"], "n_test": first["n_test"], "n_inputs": images.x.shape[1],
+               "data": images.source}
+    for v in variants:
+        rows = runs[v]
+        entry = {}
+        for key in METRICS + ("silent_test_fraction", "spikes_per_sample"):
+            values = np.array([r[key] for r in rows], float)
+            entry[key] = float(values.mean())
+            entry[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            entry[f"{key}_per_seed"] = values.tolist()
+        entry["frozen_weights_changed"] = max(r["frozen_weights_changed"] for r in rows)
+        entry["frozen_thresholds_changed"] = max(r["frozen_thresholds_changed"] for r in rows)
+        metrics[v] = entry
+
+    data = {f"{v}_usage": np.array([r["usage"] for r in runs[v]]) for v in variants}
+    data.update({f"{v}_weights": runs[v][0]["weights"] for v in variants})
+    data.update({f"{v}_confusion": np.sum([r["confusion"] for r in runs[v]], axis=0) for v in variants})
+    return Result(metrics, data, _figure(runs, variants, images, metrics), {"table.md": _table(metrics, variants, p)})
+
+
+def _montage(weights, shape, columns: int | None = None) -> np.ndarray:
+    """Receptive fields (inputs x neurons) as one image of tiles, each normalized to its maximum."""
+    n = weights.shape[1]
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    h, w = shape
+    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan)
+    for k in range(n):
+        r, c = divmod(k, columns)
+        tile = weights[:, k].reshape(h, w)
+        out[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = tile / max(tile.max(), 1e-12)
+    return out
+
+
+def _figure(runs, variants, images, metrics):
+    fig, ax = figure(4, width=12, height=3.0)
+    shown = "full" if "full" in runs else variants[0]
+    ax[0].imshow(_montage(runs[shown][0]["weights"], images.shape), cmap="gray_r", interpolation="nearest")
+    ax[0].set(title=f"receptive fields ({shown}, seed {metrics['seeds'][0]})")
+    ax[0].set_axis_off()
+    x = np.arange(len(variants))
+    for offset, key, label, color in ((-0.2, "test_accuracy", "label assignment", COLORS["with"]),
+                                      (0.2, "readout_accuracy", "logistic readout", COLORS["without"])):
+        ax[1].bar(x + offset, [metrics[v][key] for v in variants], 0.4, yerr=[metrics[v][f"{key}_std"] for v in variants],
+                  color=color, label=label, capsize=2)
+    ax[1].axhline(metrics["chance_accuracy"], color=COLORS["target"], lw=0.8, ls="--", label="chance")
+    ax[1].set_xticks(x, [v.replace("_", "\n") for v in variants], fontsize=6)
+    ax[1].set(ylabel="test accuracy", ylim=(0, 1), title="accuracy per variant")
+    ax[1].legend(frameon=False, fontsize=6)
+    for v in variants:
+        usage = np.mean([np.sort(r["usage"])[::-1] for r in runs[v]], axis=0)
+        ax[2].plot(np.arange(1, usage.size + 1), usage, lw=1, label=v)
+    ax[2].set(xlabel="neuron (sorted)", ylabel="mean spikes per test image", yscale="symlog", title="usage of the neurons")
+    ax[2].legend(frameon=False, fontsize=6)
+    confusion = np.sum([r["confusion"] for r in runs[shown]], axis=0)
+    shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    ax[3].imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ticks = np.arange(len(images.classes))
+    ax[3].set_xticks(ticks, images.classes, fontsize=6)
+    ax[3].set_yticks(ticks, images.classes, fontsize=6)
+    ax[3].set(xlabel="predicted", ylabel="true", title=f"confusion ({shown}, all seeds)")
+    return fig
+
+
+def _table(metrics, variants, p) -> str:
+    lines = [f"# stdp-digits: {metrics['n_train']} training and {metrics['n_test']} test images of "
+             f"{metrics['data']}, {p.n_neurons} excitatory neurons, {len(metrics['seeds'])} seeds",
+             "", "| variant | label assignment | logistic readout | usage CV | usage entropy | dead fraction |",
+             "|---|---|---|---|---|---|"]
+    for v in variants:
+        m = metrics[v]
+        cell = lambda key, pct: (f"{100 * m[key]:.1f} ± {100 * m[key + '_std']:.1f} %" if pct  # noqa: E731
+                                 else f"{m[key]:.3f} ± {m[key + '_std']:.3f}")
+        lines.append(f"| {v} | {cell('test_accuracy', True)} | {cell('readout_accuracy', True)} | "
+                     f"{cell('usage_cv', False)} | {cell('usage_entropy', False)} | {cell('dead_fraction', False)} |")
+    lines += ["", f"Chance: {100 * metrics['chance_accuracy']:.1f} %. Mean ± standard deviation over seeds "
+              f"{metrics['seeds']}."]
+    return "\n".join(lines) + "\n"
