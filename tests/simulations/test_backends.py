@@ -28,14 +28,19 @@ def test_rate_intrinsic_plasticity_on_standalone_matches_numpy():
 
 
 def test_synaptic_scaling_on_standalone():
-    sim = simulate_scaling(tau_scaling=1.5 * second, tau_r=300 * ms, n_neurons=10, n_inputs=80,
-                           input_rates=(10 * Hz, 3 * Hz), phase=8 * second, seed=2, backend=BACKEND)
+    # cpp_standalone compiles with -march=native and -ffast-math, so another machine draws
+    # another spike train from the same seed: the bounds hold over streams, not one stream.
+    # Seeds 0-9 here: factor 2.3-2.9, ranked R^2 0.967-0.997, rate after the block 4.2-5.2 Hz.
+    # The control without scaling keeps factor 1; an additive change of the same size gives
+    # a ranked R^2 below zero (the fit is through the origin).
+    sim = simulate_scaling(tau_scaling=1.5 * second, tau_r=300 * ms, n_neurons=20, n_inputs=80,
+                           input_rates=(10 * Hz, 3 * Hz), phase=10 * second, seed=2, backend=BACKEND)
     T = sim["phase_s"]
     w1 = sim["w_pA"][:, int(np.argmin(np.abs(sim["w_t"] - T)))]
     w2 = sim["w_pA"][:, int(np.argmin(np.abs(sim["w_t"] - 2 * T)))]
     ranked = multiplicativity(np.sort(w1), np.sort(w2))
-    assert ranked["factor"] > 1.5 and ranked["r2"] > 0.98
-    assert abs(sim["phase_rates"][1].mean() / 5.0 - 1) < 0.15
+    assert ranked["factor"] > 1.5 and ranked["r2"] > 0.95
+    assert abs(sim["phase_rates"][1].mean() / 5.0 - 1) < 0.20
 
 
 def test_divisive_normalization_on_standalone_matches_numpy():
