@@ -3,7 +3,7 @@
 The network of Diehl & Cook (2015, Front. Comput. Neurosci. 9:99) on scikit-learn's 8 x 8
 digits: the pixels drive Poisson inputs (rate proportional to intensity), which reach a
 layer of excitatory conductance-based LIF neurons through synapses that learn by pair-based
-STDP with soft bounds (:class:`models.PairSTDP`). Nothing supervises them; the layer learns
+STDP with soft bounds (:class:`models.hebbian.PairSTDP`). Nothing supervises them; the layer learns
 only because three homeostatic mechanisms keep its load balanced:
 
 - neuron scale: a threshold that every spike raises (:class:`~homeostasis.SpikeTriggeredThreshold`),
