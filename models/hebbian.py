@@ -40,7 +40,6 @@ class HebbianRule(ParameterSet):
 
 def _weight_unit(rule, target_model):
     """The unit of the excitatory weights onto ``target_model``, checked against ``w_max``."""
-    from brian2 import DimensionMismatchError, get_dimensions, have_same_dimensions
 
     unit = target_model.synapse_targets["exc"][1]
     if not have_same_dimensions(rule.w_max, unit):
@@ -259,12 +258,7 @@ class TripletSTDP(HebbianRule):
                 SpikeTrace("o2", "tau_y", self.tau_y))
 
     def synapse_terms(self, target_model):
-        unit = target_model.synapse_targets["exc"][1]
-        if not have_same_dimensions(self.w_max, unit):
-            raise DimensionMismatchError(
-                f"parameter 'w_max' of TripletSTDP must have the unit of the excitatory weights of "
-                f"{type(target_model).__name__} ({unit}), got {self.w_max!r}",
-                get_dimensions(self.w_max), get_dimensions(unit))
+        _weight_unit(self, target_model)
         r1, o1, o2 = self.traces
         g = f"({self.gate})"
         return SynapseTerms(
