@@ -34,9 +34,8 @@ def toy():
 
 
 #: The metrics keys of DESIGN.md section 3 that other tools read, kept here as the contract
-#: the experiments' own declarations are checked against (normalization-benchmark's
-#: steps_to_target, accuracy_early and activation_drift are not produced yet; correspondence
-#: is checked for its rule, the same names on both sides, below).
+#: the experiments' own declarations are checked against (correspondence is checked for its
+#: rule, the same names on both sides, below).
 METHODS = ("none", "batch", "layer", "weight", "selu", "ssn")
 DESIGN_METRICS = {
     "intrinsic-plasticity": ["target_mean", "output_mean", "output_cv", "kl_to_exponential", "target_rate_hz",
@@ -50,7 +49,13 @@ DESIGN_METRICS = {
     "load-balancing": [f"{m}.{k}" for m in METHODS
                        for k in ("usage_cv", "usage_entropy", "dead_fraction", "test_accuracy")],
     "normalization-benchmark": [f"{d}.{m}.{k}" for d in ("mnist1d", "digits") for m in METHODS
-                                for k in ("accuracy_mean", "accuracy_std", "n_seeds")],
+                                for k in ("accuracy_mean", "accuracy_std", "n_seeds", "steps_to_target",
+                                          "accuracy_early", "activation_drift")],
+    "stdp-digits": [f"{v}.{k}" for v in ("full", "no_threshold", "no_normalization", "no_inhibition", "stdp_only")
+                    for k in ("test_accuracy", "readout_accuracy", "usage_cv", "usage_entropy", "dead_fraction")],
+    "hebbian-stability": ["critical_tau_scaling_s"] + [f"{v}.{k}" for v in ("none", "istdp", "global")
+                                                       for k in ("stable", "runaway_time_s", "rate_final_hz",
+                                                                 "weight_mean_final")],
 }
 
 
