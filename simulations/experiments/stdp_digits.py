@@ -566,7 +566,7 @@ def _figure(runs, variants, images, metrics):
         ax[1].bar(x + offset, [metrics[v][key] for v in variants], 0.4, yerr=[metrics[v][f"{key}_std"] for v in variants],
                   color=color, label=label, capsize=2)
     ax[1].axhline(metrics["chance_accuracy"], color=COLORS["target"], lw=0.8, ls="--", label="chance")
-    ax[1].set_xticks(x, [v.replace("_", "\n") for v in variants], fontsize=6)
+    ax[1].set_xticks(x, [v.replace("_", " ") for v in variants], fontsize=6, rotation=35, ha="right")
     ax[1].set(ylabel="test accuracy", ylim=(0, 1), title="accuracy per variant")
     ax[1].legend(frameon=False, fontsize=6)
     for v in variants:
