@@ -8,7 +8,7 @@ neurons whose constant drive spans a tenfold range end with rates clustered at
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, pA, second
+from brian2 import Hz, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, pA, second
 
 from homeostasis import AdaptiveThreshold, IntrinsicPlasticity
 from homeostasis.analysis import (coefficient_of_variation, gamma_shape, kl_to_exponential, ks_to_exponential,
@@ -39,8 +39,8 @@ def simulate_rate_ip(target_mean=0.2, tau_ip=0.5 * second, n_units=10, duration=
         U = c.population("U", RateNeuron(instantaneous=True, drive="stim(t, i)"), n_units,
                          [IntrinsicPlasticity(target_mean=target_mean, tau_ip=tau_ip)], dt=dt,
                          namespace={"stim": stim})
-        mon = StateMonitor(U, ["y", "a", "b"], record=True, dt=10 * dt, name="rate_ip_mon")
-        net = Network(c.network(), mon)
+        mon = c.add(StateMonitor(U, ["y", "a", "b"], record=True, dt=10 * dt, name="rate_ip_mon"))
+        net = c.network()
         run_network(net, duration, progress=progress, namespace={})
         t = np.asarray(mon.t / second)
         keep = t >= float((duration - measure) / second)
@@ -82,8 +82,8 @@ def simulate_spiking_ip(with_ip=True, target_rate=5 * Hz, eta_threshold=1 * mV, 
             for role, weight in (("exc", input_noise), ("inh", input_noise / 2)):
                 background = c.add(poisson_source(n_neurons, 1000 * Hz, name=f"{name}_{role}_background"))
                 c.connect(background, E, role, weight, **one_to_one)
-        spikes = SpikeMonitor(E, name=f"{c.name}_spikes")
-        net = Network(c.network(), spikes)
+        spikes = c.add(SpikeMonitor(E, name=f"{c.name}_spikes"))
+        net = c.network()
         run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         stop = float(duration / second)

@@ -8,7 +8,7 @@ point across input strengths.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Hz, Network, SpikeMonitor, StateMonitor, ms, nA, second
+from brian2 import Hz, SpikeMonitor, StateMonitor, ms, nA, second
 
 from homeostasis import DivisiveNormalization, InhibitoryPool
 from homeostasis.analysis import gain_invariance, pattern_correlation, window_rates
@@ -62,11 +62,11 @@ def simulate_pool(input_strength=1.0, target_active_fraction=0.2, tau_gain=300 *
     with simulation(backend, seed=seed, project=name):
         c = Circuit(name)
         L = c.population("L", CurrentLIF(), n_neurons, [pool], I_ext=input_strength * base)
-        spikes = SpikeMonitor(L, name="pool_layer_spikes")
+        spikes = c.add(SpikeMonitor(L, name="pool_layer_spikes"))
         net = c.network()
-        ctrl = net["pool_L_pool_gain"]
-        gain = StateMonitor(ctrl, ["A", "log_g"], record=0, dt=10 * ms, name="pool_gain_mon")
-        net.add(spikes, gain)
+        # the pool's controller is made by the mechanism; it is found by name in the network
+        gain = StateMonitor(net["pool_L_pool_gain"], ["A", "log_g"], record=0, dt=10 * ms, name="pool_gain_mon")
+        net.add(gain)
         run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
         start = float((duration - measure) / second)
@@ -92,9 +92,8 @@ def simulate_layer_alone(input_strengths=(1.0, 2.0, 4.0), n_neurons=200, duratio
         c = Circuit(name)
         L = c.population("L", CurrentLIF(), k * n_neurons,
                          I_ext=np.concatenate([s * np.asarray(base / nA) for s in input_strengths]) * nA)
-        spikes = SpikeMonitor(L, name="layer_alone_spikes")
+        spikes = c.add(SpikeMonitor(L, name="layer_alone_spikes"))
         net = c.network()
-        net.add(spikes)
         run_network(net, duration, progress=False, namespace={})
         rates = window_rates(spikes.t / second, spikes.i, k * n_neurons, float((duration - measure) / second),
                              float(duration / second))

@@ -8,7 +8,7 @@ fraction, Gini) are measured on the binned spike counts.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Hz, Network, SpikeMonitor, mV, ms, pA, second
+from brian2 import Hz, SpikeMonitor, mV, ms, pA, second
 
 from homeostasis import AdaptiveThreshold, GlobalHomeostasis, InhibitoryPool, InhibitorySTDP, SynapticScaling
 from homeostasis.analysis import binned_rates, load_balance
@@ -51,8 +51,8 @@ def simulate_layer(mechanism="none", target_rate=5 * Hz, n_neurons=40, n_exc=100
         inh = c.add(poisson_source(n_inh, 10 * Hz, name=f"{name}_inh"))
         c.connect(exc, L, "exc", weight=w_exc, i=pre, j=post)
         c.connect(inh, L, "inh", weight=30 * pA, p=0.3)
-        spikes = SpikeMonitor(L, name=f"{name}_spikes")
-        net = Network(c.network(), spikes)
+        spikes = c.add(SpikeMonitor(L, name=f"{name}_spikes"))
+        net = c.network()
         run_network(net, duration, progress=progress, namespace={})
         t, i = np.asarray(spikes.t / second), np.asarray(spikes.i)
     stop = float(duration / second)
