@@ -38,6 +38,10 @@ class SynapticScaling(Mechanism):
     step per ``rate_dt`` (1 ms), with the rate trace; the relative error per step is about
     ``(rate_dt |r_0 - r| / (tau_scaling r_0))^2 / 2``.
 
+    ``target_rate``, ``tau_scaling`` and ``tau_r`` are run-time parameters
+    (:mod:`models.runtime`): shared constant variables of the population (``E.target_rate``),
+    so a compiled cpp_standalone project runs with new values without compiling again.
+
     Parameters
     ----------
     target_rate : Quantity
@@ -80,8 +84,12 @@ class SynapticScaling(Mechanism):
         return Contribution(
             equations="g_scaling : 1",
             requires=(rate_trace(self.tau_r),),
-            initial={"r": self.target_rate, "g_scaling": 1.0},
-            namespace=self.namespace(),
+            # the rate trace starts at the set point, read from the parameter so that it
+            # follows a new value of a run-time parameter
+            initial={"r": "target_rate", "g_scaling": 1.0},
+            # set point and time constants are run-time values: a sweep over them on
+            # cpp_standalone runs one compiled project (models.runtime)
+            runtime=self.namespace(),
             regular=every_rate_dt("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)"),
             synapses={"exc": SynapseTerms(weight_factor="g_scaling_post")},
         )

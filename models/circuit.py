@@ -47,6 +47,7 @@ from brian2 import (
 )
 from brian2.groups.subgroup import Subgroup
 
+from . import runtime as runtime_module
 from .contribution import Contribution, SynapseTerms, merge_namespaces, merge_traces
 
 __all__ = ["Circuit"]
@@ -178,12 +179,18 @@ class Circuit:
             if spike_traces:
                 raise ValueError(f"spike traces need a spiking model, not {_name(model)}")
 
+        # run-time parameters are checked against the constants like any name (one name, one
+        # value), and the synapses onto the population still read them as constants
+        runtime = merge_namespaces([(owner, c.runtime) for owner, c in parts]) if runtime_module.RUNTIME_PARAMETERS else {}
         namespace = merge_namespaces(
             [(_name(model), model.namespace())] + [(owner, c.namespace) for owner, c in parts]
+            + [(owner, c.runtime) for owner, c in parts]
             + [(f"the traces of population {name!r}", {t.tau_name: t.tau}) for t in spike_traces.values()]
             + [(f"the namespace of population {name!r}", dict(namespace or {}))]
         )
         eqs = Equations(model.equations())
+        for var, value in runtime.items():
+            eqs += Equations(f"{var} : {_unit_string(value)} (shared, constant)")
         for var, value in adaptable.items():
             if var not in claimed:
                 eqs += Equations(f"{var} : {_unit_string(value)}")
@@ -193,7 +200,8 @@ class Circuit:
         for t in spike_traces.values():
             eqs += Equations(f"d{t.name}/dt = -{t.name} / {t.tau_name} : 1")
 
-        kwargs = dict(model=eqs, namespace=namespace, method=method or model.method, name=f"{self.name}_{name}")
+        group_namespace = {key: value for key, value in namespace.items() if key not in runtime}
+        kwargs = dict(model=eqs, namespace=group_namespace, method=method or model.method, name=f"{self.name}_{name}")
         if dt is not None:
             kwargs["dt"] = dt
         if model.spiking:
@@ -201,6 +209,8 @@ class Circuit:
             kwargs.update(threshold=model.threshold, reset="\n".join(reset),
                           refractory=getattr(model, "tau_ref", False))
         group = NeuronGroup(n, **kwargs)
+        for var, value in runtime.items():  # first: initial values may be computed from them
+            runtime_module.set_parameter(group, var, value)
 
         for var, value in adaptable.items():
             if var not in claimed:

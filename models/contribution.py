@@ -150,6 +150,12 @@ class Contribution:
         Initial values of neuron variables.
     namespace : dict
         Constants the equations refer to.
+    runtime : dict
+        Parameters the equations refer to that may change from one run to the next (set
+        points, time constants): each becomes a ``(shared, constant)`` variable of the
+        population, with its unit, instead of a constant of the namespace. The equations
+        read the same; on cpp_standalone the value is data the built project reads when it
+        starts (see :func:`models.runtime.set_parameter`), so a new value needs no compilation.
     synapses : dict of str to SynapseTerms
         Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
     regular : tuple of Regular
@@ -166,6 +172,7 @@ class Contribution:
     traces: tuple = ()
     initial: dict = field(default_factory=dict)
     namespace: dict = field(default_factory=dict)
+    runtime: dict = field(default_factory=dict)
     synapses: dict = field(default_factory=dict)
     regular: tuple = ()
     requires: tuple = ()
