@@ -22,7 +22,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "SimulationInterrupted",
+__all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "rerun_network", "SimulationInterrupted",
+           "threads_setting", "standalone_timings", "standalone_history",
            "request_interrupt", "interrupt_requested", "clear_interrupt", "check_interrupt"]
 
 BACKENDS = ("numpy", "cython", "cpp_standalone")
@@ -35,9 +36,42 @@ def check_backend(backend: str) -> str:
     return backend
 
 
+def threads_setting() -> int:
+    """OpenMP threads of cpp_standalone projects: ``HOMEOSTASIS_THREADS`` (set by ``--threads``).
+
+    0 (the default) compiles without OpenMP; N >= 1 runs the project on N threads.
+    """
+    text = os.environ.get("HOMEOSTASIS_THREADS", "0").strip() or "0"
+    try:
+        threads = int(text)
+    except ValueError:
+        raise ValueError(f"HOMEOSTASIS_THREADS must be a non-negative integer, got {text!r}") from None
+    if threads < 0:
+        raise ValueError(f"HOMEOSTASIS_THREADS must be a non-negative integer, got {threads}")
+    return threads
+
+
+class _Project:
+    """The cpp_standalone project of the active :func:`simulation` block."""
+
+    def __init__(self, directory: str, use_cache: bool, threads: int):
+        self.directory, self.use_cache, self.threads = directory, use_cache, threads
+        self.key = None          # cache key once built
+        self.cached = None       # whether the binary came from the cache
+        self.timings = {}        # seconds: generate, compile, run
+        self.t_end = None        # end time of the run, in seconds
+
+
+#: The project of the active simulation block on cpp_standalone (one at a time per process,
+#: as Brian2 has one device).
+_project: _Project | None = None
+#: Timings of the cpp_standalone projects finished in this process (see standalone_history).
+_history: list = []
+
+
 @contextmanager
 def simulation(backend: str = "numpy", seed: int | None = None, directory: str | None = None,
-               project: str | None = None):
+               project: str | None = None, threads: int | None = None):
     """Run the Brian2 code of the ``with`` block on ``backend``.
 
     Parameters
@@ -46,17 +80,27 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     seed : int, optional
         Seed of Brian2's random numbers (``rand()``, ``randn()``, Poisson inputs,
         probabilistic connections), set after the device so standalone code uses it too.
+        On cpp_standalone the binary reads it when it starts (from ``HOMEOSTASIS_SEED``,
+        set for it), so one compiled project serves every seed; the random numbers are
+        those of ``brian2.seed(seed)``.
     directory : str, optional
-        Build directory of a cpp_standalone project. By default a fresh temporary one,
-        deleted afterwards, so several processes never share one. Cython caches per
-        process in the same way (``HOMEOSTASIS_CYTHON_CACHE``).
+        Build directory of a cpp_standalone project, compiled in place by ``make`` (which
+        recompiles only the files whose text changed). By default a fresh temporary
+        directory, deleted afterwards, whose binary comes from the compiled-project cache
+        (:mod:`simulations.cache`) when a project with the same code was compiled before,
+        and is stored there otherwise. Cython caches per process in the same way
+        (``HOMEOSTASIS_CYTHON_CACHE``).
     project : str, optional
         Name of the model structure the block builds (e.g. the circuit's name). When the
-        environment variable ``HOMEOSTASIS_STANDALONE_DIR`` is set (a sweep sets one per
-        worker process) and no ``directory`` is given, the project is built in
-        ``$HOMEOSTASIS_STANDALONE_DIR/project`` and kept: Brian2 rewrites only the source
-        files whose text changed and ``make`` recompiles only those, so the next point of
-        a sweep with the same structure compiles only what its parameters touch.
+        environment variable ``HOMEOSTASIS_STANDALONE_DIR`` is set and no ``directory`` is
+        given, the project is built in ``$HOMEOSTASIS_STANDALONE_DIR/project`` and kept,
+        instead of using the cache.
+    threads : int, optional
+        OpenMP threads of a cpp_standalone project (default: :func:`threads_setting`).
+
+    On cpp_standalone the block must run its network with :func:`run_network` (which
+    builds, compiles or takes the binary from the cache, and runs), and may run the built
+    project again with new run-time parameters with :func:`rerun_network`.
 
     Examples
     --------
@@ -65,39 +109,166 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     ...     g = NeuronGroup(1, "dv/dt = -v / (10*ms) : 1")
     ...     Network(g).run(1 * ms)
     """
+    global _project
     import brian2
 
+    from .cache import cache_enabled
+
     check_backend(backend)
+    threads = threads_setting() if threads is None else int(threads)
+    if threads < 0:
+        raise ValueError(f"threads must be a non-negative integer, got {threads}")
     previous_target = brian2.prefs.codegen.target
     temporary = None
     if backend == "cpp_standalone":
         # Brian2 numbers automatic names (``..._codeobject_1``) past the objects still alive;
         # objects of an earlier run left in reference cycles would rename every code object
-        # and defeat the incremental build, so collect them first
+        # and defeat both the cache and the incremental build, so collect them first
         gc.collect()
-        cache = os.environ.get("HOMEOSTASIS_STANDALONE_DIR")
-        if directory is None and cache and project:
-            directory = str(Path(cache) / project)
+        kept = os.environ.get("HOMEOSTASIS_STANDALONE_DIR")
+        use_cache = False
+        if directory is None and kept and project:
+            directory = str(Path(kept) / project)
         elif directory is None:
             directory = temporary = tempfile.mkdtemp(prefix="homeostasis_standalone_")
-        brian2.set_device("cpp_standalone", directory=directory, build_on_run=True,
-                          with_output=False)
-        brian2.prefs.devices.cpp_standalone.openmp_threads = 0
+            use_cache = cache_enabled()
+        # built by run_network, which compiles only on a cache miss
+        brian2.set_device("cpp_standalone", directory=directory, build_on_run=False, with_output=False)
+        brian2.prefs.devices.cpp_standalone.openmp_threads = threads
+        _project = _Project(directory, use_cache, threads)
     else:
         brian2.prefs.codegen.target = backend
         if backend == "cython" and os.environ.get("HOMEOSTASIS_CYTHON_CACHE"):
             brian2.prefs.codegen.runtime.cython.cache_dir = os.environ["HOMEOSTASIS_CYTHON_CACHE"]
-    if seed is not None:
+    if seed is not None and backend == "cpp_standalone":
+        _seed_at_run_time(brian2.device, int(seed), threads)
+    elif seed is not None:
         brian2.seed(int(seed))
     try:
         yield
     finally:
         if backend == "cpp_standalone":
+            if _project is not None and _project.timings:
+                _history.append(dict(_project.timings, cached=_project.cached, threads=_project.threads))
+            _project = None
             brian2.device.reinit()
             brian2.set_device("runtime")
+            brian2.prefs.devices.cpp_standalone.openmp_threads = 0
             if temporary:  # results were read inside the block; the project is of no further use
                 shutil.rmtree(temporary, ignore_errors=True)
         brian2.prefs.codegen.target = previous_target
+
+
+def _seed_at_run_time(device, seed: int, threads: int):
+    """Seed the standalone random generators from ``HOMEOSTASIS_SEED`` when the binary starts.
+
+    ``brian2.seed(seed)`` writes the seed into ``main.cpp``, so every seed of a sweep would be
+    another project to compile. This writes the same statements (one generator per thread,
+    seeded ``seed + i``, as Brian2 does) reading the seed from the environment, which the
+    device sets for every run of the binary.
+    """
+    n = max(int(threads), 1)
+    device.insert_code("main", "\n".join([
+        "{",
+        '    const char* _seed_text = getenv("HOMEOSTASIS_SEED");',
+        '    if (_seed_text == NULL) { std::cerr << "HOMEOSTASIS_SEED is not set" << std::endl; exit(2); }',
+        "    const long _seed = strtol(_seed_text, NULL, 10);",
+        f"    for (int _i=0; _i<{n}; _i++)",
+        "        brian::_random_generators[_i].seed(_seed + _i);",
+        "}"]))
+    device.run_environment_variables["HOMEOSTASIS_SEED"] = str(seed)
+
+
+def standalone_history(clear: bool = False) -> list:
+    """Timings (:func:`standalone_timings`) of every cpp_standalone project finished in this
+    process, oldest first; ``clear=True`` forgets them after returning them."""
+    out = list(_history)
+    if clear:
+        _history.clear()
+    return out
+
+
+def standalone_timings() -> dict:
+    """Seconds spent by the active cpp_standalone project: ``generate`` (writing the C++
+    code), ``compile`` (0 on a cache hit), ``run`` (the binary), and ``cached``."""
+    if _project is None:
+        return {}
+    return dict(_project.timings, cached=_project.cached)
+
+
+def _build_and_run(device, run_args=None):
+    """Write the project, take its binary from the cache or compile it, and run it."""
+    import time
+
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+    from . import cache
+
+    project = _project
+    _canonical_main_queue(device)
+    start = time.perf_counter()
+    device.build(directory=project.directory, compile=not project.use_cache, run=False, with_output=False)
+    project.timings["generate"] = time.perf_counter() - start
+    if not project.use_cache:  # compiled in place by build
+        project.timings["compile"] = device.timers["compile"]["make"] or 0.0
+        project.cached = False
+        _run_binary(device, project, run_args)
+        return
+    project.key = cache.project_key(project.directory, project.threads)
+    binary = Path(project.directory) / "main"
+    compiler = get_compiler_and_args()[0]
+    for attempt in (0, 1):
+        entry = cache.lookup(project.key, binary) if attempt == 0 else None
+        project.cached = entry is not None
+        start = time.perf_counter()
+        if entry is None:
+            device.compile_source(project.directory, compiler, False, False)
+            cache.publish(project.key, binary, project.threads)
+        project.timings["compile"] = time.perf_counter() - start
+        try:
+            _run_binary(device, project, run_args)
+            return
+        except RuntimeError as err:
+            if not (project.cached and "Project run failed" in str(err)) or interrupt_requested():
+                raise
+            # a cached binary that fails is not trusted again: compile this project and retry
+            cache.evict(project.key)
+            binary.unlink(missing_ok=True)
+
+
+def _canonical_main_queue(device):
+    """Sort each run of consecutive single-value assignments to distinct arrays by array name.
+
+    Brian2 starts the clocks of a run by iterating over a set, so the order of their
+    ``t = 0`` lines in ``main.cpp`` changes from process to process; the same model would
+    then have another cache key each time. Assignments of constants to distinct arrays
+    commute, so sorting them changes nothing but the text.
+    """
+    queue, out, i = device.main_queue, [], 0
+    while i < len(queue):
+        j = i
+        while j < len(queue) and queue[j][0] == "set_by_single_value":
+            j += 1
+        if j == i:
+            out.append(queue[i])
+            i += 1
+            continue
+        block = queue[i:j]
+        names = [args[0] for _, args in block]
+        out.extend(sorted(block, key=lambda item: item[1][0]) if len(set(names)) == len(names) else block)
+        i = j
+    queue[:] = out
+
+
+def _run_binary(device, project, run_args):
+    import time
+
+    start = time.perf_counter()
+    device.run(directory=project.directory, with_output=False, run_args=run_args)
+    project.timings["run"] = time.perf_counter() - start
+    # every value is read from this run's results from now on (see rerun_network)
+    for var in list(device.array_cache):
+        device.array_cache[var] = None
 
 
 class SimulationInterrupted(RuntimeError):
@@ -233,8 +404,18 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     prefs = brian2.prefs.core
     graceful = prefs.stop_on_keyboard_interrupt
     prefs.stop_on_keyboard_interrupt = False
+    from models.runtime import standalone_device
+
+    device = standalone_device()
+    run_args = run_kwargs.pop("run_args", None)
+    if run_args is not None and device is None:
+        raise TypeError("run_args apply to cpp_standalone only; on the runtime targets set the values before the run")
     try:
         net.run(duration, **report, **run_kwargs)
+        if device is not None and not device.build_on_run:
+            if _project is None:
+                raise RuntimeError("run a network on cpp_standalone inside simulations.backend.simulation()")
+            _build_and_run(device, run_args)
     except Exception as err:
         if interrupt_requested() or _compiler_interrupted(err):
             raise KeyboardInterrupt from err
@@ -247,6 +428,56 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     finally:
         prefs.stop_on_keyboard_interrupt = graceful
     check_interrupt()
+    if device is not None and _project is not None:
+        _project.t_end = t_end
+    _check_complete(net, t_end)
+
+
+def rerun_network(net, parameters=None, run_args=None):
+    """Run the compiled cpp_standalone project of ``net`` again, with new run-time values.
+
+    Nothing is generated or compiled: the binary of the last :func:`run_network` in this
+    :func:`simulation` block runs again from the start (same structure, same seed) and its
+    results replace the previous ones, so read the monitors after this call.
+
+    Parameters
+    ----------
+    net : brian2.Network
+        The network run by :func:`run_network` in the active block.
+    parameters : dict, optional
+        ``{group: {name: value}}``: run-time parameters (:mod:`models.runtime`) of groups,
+        e.g. ``{E: {"target_rate": 8 * Hz}}``. Read by the binary before any initial value
+        that is computed from them.
+    run_args : dict, optional
+        Brian2's ``run_args`` (``{group.var: value}``, ``{timed_array: values}``), applied
+        just before the network runs.
+
+    Raises
+    ------
+    RuntimeError
+        If the device is not cpp_standalone or the project has not been run yet.
+    """
+    import time
+
+    from models.runtime import set_parameter, standalone_device
+
+    device = standalone_device()
+    if device is None or _project is None or not device.has_been_run:
+        raise RuntimeError("rerun_network runs a cpp_standalone project again: call run_network first, "
+                           "inside simulation('cpp_standalone')")
+    for group, values in (parameters or {}).items():
+        for name, value in values.items():
+            set_parameter(group, name, value)
+    check_interrupt()
+    start = time.perf_counter()
+    _run_binary(device, _project, run_args)
+    _project.timings["run"] = time.perf_counter() - start
+    check_interrupt()
+    _check_complete(net, _project.t_end)
+
+
+def _check_complete(net, t_end: float):
+    """Raise SimulationInterrupted unless every clock of ``net`` reached ``t_end``."""
     # every clock must have reached the end; after a standalone build the clocks' times are
     # read from the results, whereas net.t was set to the requested end before the build
     short = [(clock.name, _value(clock, "t")) for clock in net._clocks

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="hide progress bars and Brian2's progress report of long simulations")
         if seed:
             p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        _threads_option(p)
 
     run = sub.add_parser("run", help="run one experiment and write OUT/NAME/")
     run.add_argument("name", help="a registered experiment (homeostasis list)")
@@ -77,8 +78,48 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--backend", default="numpy", choices=BACKENDS, help="Brian2 code-generation target")
     sweep.add_argument("--metric", default=None, help="metric to plot against the first grid key")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _threads_option(sweep)
+
+    cache = sub.add_parser("cache", help="the cache of compiled cpp_standalone projects")
+    cache.add_argument("action", choices=("info", "clear"),
+                       help="info: where it is and what it holds; clear: remove every entry")
     parser.commands = sub.choices  # the subparsers by name, for `run NAME --help`
     return parser
+
+
+def _threads_option(p):
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="OpenMP threads of each cpp_standalone simulation (default: one, without OpenMP)")
+
+
+def _apply_threads(args):
+    """Check ``--threads`` and hand it to the simulations (and to worker processes) by environment."""
+    threads = getattr(args, "threads", None)
+    if threads is None:
+        return
+    if threads < 1:
+        raise ValueError(f"--threads must be a positive integer, got {threads}")
+    if getattr(args, "backend", None) != "cpp_standalone":
+        raise ValueError("--threads applies to --backend cpp_standalone (the runtime targets run on one thread)")
+    os.environ["HOMEOSTASIS_THREADS"] = str(threads)
+
+
+def _cache(args) -> int:
+    from . import cache
+
+    root = cache.cache_dir()
+    if args.action == "clear":
+        n = cache.clear()
+        print(f"removed {n} compiled project{'s' if n != 1 else ''} from {root}")
+        return 0
+    found = cache.entries()
+    size = sum(e.get("size", 0) for e in found)
+    state = "" if cache.cache_enabled() else " (disabled: HOMEOSTASIS_CACHE=off)"
+    print(f"{root}: {len(found)} compiled project{'s' if len(found) != 1 else ''}, {size / 1e6:.1f} MB{state}")
+    for e in found:
+        detail = "broken" if e.get("broken") else f"brian2 {e.get('brian2')}, threads {e.get('threads')}, {e.get('created')}"
+        print(f"  {e['key']}  {detail}")
+    return 0
 
 
 def _list() -> int:
@@ -282,7 +323,11 @@ def main(argv=None) -> int:
     previous = None
     if args.command in _INTERRUPTED and threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, _interrupt_once)
+    threads_before = os.environ.get("HOMEOSTASIS_THREADS")
     try:
+        _apply_threads(args)
+        if args.command == "cache":
+            return _cache(args)
         if args.command == "list":
             return _list()
         if args.command == "params":
@@ -311,4 +356,8 @@ def main(argv=None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if threads_before is None:  # main() may be called again in this process (tests)
+            os.environ.pop("HOMEOSTASIS_THREADS", None)
+        else:
+            os.environ["HOMEOSTASIS_THREADS"] = threads_before
     return 0

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import check_backend, check_interrupt
+from .backend import check_backend, check_interrupt, standalone_history
 from .params import resolve
 from .registry import Result, RunContext, get
 
@@ -171,9 +171,11 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     np.random.seed(int(seed))
     ctx = RunContext(seed=int(seed), quick=quick, backend=backend, progress=progress)
 
+    standalone_history(clear=True)
     start = time.perf_counter()
     result = exp.func(Params(values), ctx)
     wall = time.perf_counter() - start
+    projects = standalone_history(clear=True)
     if not isinstance(result, Result):
         raise TypeError(f"experiment {name!r} returned {type(result).__name__}, not Result")
     missing = missing_metrics(exp, values, result.metrics)
@@ -183,6 +185,11 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     metrics = dict(result.metrics)
     metrics.update(params=jsonable(values), seed=int(seed), quick=bool(quick), backend=backend,
                    versions=_versions(), git_commit=_git_commit(), wall_seconds=round(wall, 3))
+    if projects:  # where the time of a cpp_standalone run went (compile is 0 on a cache hit)
+        metrics["standalone"] = {
+            "projects": len(projects), "cached": sum(bool(p["cached"]) for p in projects),
+            "threads": projects[0]["threads"],
+            **{f"{k}_seconds": round(sum(p.get(k, 0.0) for p in projects), 3) for k in ("generate", "compile", "run")}}
     final = out / name
     tmp = None
     try:

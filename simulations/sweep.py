@@ -21,13 +21,15 @@ kept, and the command exits with status 130; running it again finishes the rest.
 worker leaves no half-written point either, because each result directory appears with one
 rename (a stale temporary directory is removed when its point runs again).
 
-Compiled targets: every worker process has its own cython cache, and for cpp_standalone its
-own build directory per model structure (under ``$HOMEOSTASIS_STANDALONE_BASE``, the system
-temporary directory by default), kept between the points it runs. Brian2 rewrites only the
-generated files whose text changed and ``make`` recompiles only those, so a point that changes
-a parameter recompiles the few code objects that use it, not the project. (The experiments
-hold their parameters as constants of the equations; Brian2's ``run_args``, which avoids even
-that, applies only to state variables; ``benchmarks/standalone_sweep.py`` measures both.)
+Compiled targets: every worker process has its own cython cache. On cpp_standalone every
+point takes its binary from the compiled-project cache (:mod:`simulations.cache`), keyed by
+the generated code, which does not depend on run-time parameters (:mod:`models.runtime`):
+a grid over ``target_rate``, ``tau_scaling`` or the input rates of ``synaptic-scaling``
+compiles its structure once (once per worker at most, when the first points of several
+workers miss at the same time) and every point runs the same binary with its own values
+read as data. A parameter that changes the structure (a size, a duration, the seed) makes
+another structure, compiled once too. ``--threads N`` runs each point's project on N OpenMP
+threads.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ __all__ = ["Point", "parse_grid", "plan", "run_point", "run_sweep", "summarize",
 
 
 class Point(dict):
-    """One task: ``{"name", "overrides", "seed", "quick", "backend", "dir"}``."""
+    """One task: ``{"name", "overrides", "seed", "quick", "backend", "dir", "threads"}``."""
 
 
 def parse_grid(items) -> dict:
@@ -78,7 +80,7 @@ def _slug(overrides: dict) -> str:
     return re.sub(r"[^A-Za-z0-9=,._+-]", "_", text)
 
 
-def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "numpy") -> list:
+def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "numpy", threads: int | None = None) -> list:
     """Every (grid point, seed) task; all values are validated here, before anything runs."""
     from .params import resolve
     from .registry import get
@@ -93,7 +95,7 @@ def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "nu
         resolve(exp, overrides, quick)  # unknown key, bad unit or malformed value: error now
         for seed in range(seeds):
             points.append(Point(name=name, overrides=overrides, seed=seed, quick=quick, backend=backend,
-                                dir=str(root / _slug(overrides) / f"seed-{seed}")))
+                                dir=str(root / _slug(overrides) / f"seed-{seed}"), threads=threads))
     return points
 
 
@@ -190,10 +192,9 @@ def run_point(point) -> dict:
 
     # compiled targets must not share build directories between worker processes
     os.environ.setdefault("HOMEOSTASIS_CYTHON_CACHE", str(Path(tempfile.gettempdir()) / f"homeostasis-cython-{os.getpid()}"))
-    # cpp_standalone: one kept build directory per model structure and worker, so the points
-    # a worker runs recompile only the files their parameters change (see backend.simulation)
-    base = os.environ.get("HOMEOSTASIS_STANDALONE_BASE", tempfile.gettempdir())
-    os.environ["HOMEOSTASIS_STANDALONE_DIR"] = str(Path(base) / f"homeostasis-standalone-{os.getpid()}")
+    # cpp_standalone: binaries come from the compiled-project cache, safe between processes
+    if point.get("threads") is not None:
+        os.environ["HOMEOSTASIS_THREADS"] = str(point["threads"])
     pdir = Path(point["dir"])
     error_file = pdir / "error.json"
     _remove_partial(pdir, point["name"])  # this task owns the point directory now
@@ -375,7 +376,7 @@ def main(args) -> int:
 
     grid = parse_grid(args.grid)
     check_out_dir(args.out)
-    points = plan(args.name, grid, args.seeds, args.quick, args.out, args.backend)
+    points = plan(args.name, grid, args.seeds, args.quick, args.out, args.backend, getattr(args, "threads", None))
     done_before = sum(is_done(p) for p in points)
     print(f"{len(points)} points ({done_before} already done)", flush=True)
     try:

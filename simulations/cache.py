@@ -1,0 +1,206 @@
+"""A cache of compiled cpp_standalone projects: compile a model structure once, run it many times.
+
+Brian2's cpp_standalone target writes a C++ project and compiles it, which takes far longer
+than most simulations run. The code Brian2 writes depends only on the model's *structure*
+(equations, sizes, schedules, build options): parameter values declared as run-time
+parameters (:mod:`models.runtime`), weights, connectivity drawn in Python and TimedArray
+values are data files of the project, read by the binary when it starts. So the binary
+compiled for one project serves every project with the same code.
+
+Where the cache lives
+    ``$HOMEOSTASIS_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/homeostasis/standalone``, else
+    ``~/.cache/homeostasis/standalone``. Each entry is a directory named by its key holding
+    the binary ``main`` and ``entry.json`` (the binary's SHA-256, Brian2 version, threads,
+    creation time). ``HOMEOSTASIS_CACHE=off`` compiles every project afresh.
+    ``homeostasis cache clear`` empties it, ``homeostasis cache info`` lists it.
+
+The key
+    SHA-256 of every generated source file (C++ code, headers, makefile with its compiler
+    and linker flags and OpenMP setting), not the data files, together with the Brian2
+    version, the compiler's version, the machine and its CPU model (Brian2 compiles with
+    ``-march=native``), and the number of OpenMP threads.
+
+Concurrent processes
+    A project is always built in its process's own directory. A new binary is published
+    by writing the entry under a temporary name in the cache directory and renaming it in
+    one step, so another process sees a complete entry or none; when two processes compile
+    the same structure at once, the first rename wins and the other's copy is discarded.
+    A hit is *copied* into the process's project directory before it runs, so no two
+    processes ever run or write in one directory.
+
+Nothing is trusted
+    A hit is used only when ``entry.json`` parses, the binary exists, and the SHA-256 of the
+    copied binary equals the recorded one; otherwise the entry is removed and the project
+    compiled again. A cached binary whose run fails is removed too, and the project is
+    compiled and run once more (:func:`simulations.backend.run_network`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["cache_dir", "cache_enabled", "project_key", "lookup", "publish", "evict", "clear", "entries",
+           "CacheEntry"]
+
+#: Files and directories of a project that are data or build products, not compiled input.
+_NOT_SOURCE = {"static_arrays", "results", "main", "make.deps", "winmake.log", "stdout.txt"}
+
+
+def cache_dir() -> Path:
+    """The cache directory (see the module docstring); not created here."""
+    if os.environ.get("HOMEOSTASIS_CACHE_DIR"):
+        return Path(os.environ["HOMEOSTASIS_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "homeostasis" / "standalone"
+
+
+def cache_enabled() -> bool:
+    """False when ``HOMEOSTASIS_CACHE`` is ``off``, ``0``, ``no`` or ``false``."""
+    return os.environ.get("HOMEOSTASIS_CACHE", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+@lru_cache(maxsize=None)
+def _toolchain() -> str:
+    """Compiler version, machine and CPU model: what a binary built with -march=native depends on."""
+    import brian2
+
+    parts = [f"brian2 {brian2.__version__}", platform.system(), platform.machine()]
+    compiler = os.environ.get("CXX", "g++")
+    try:
+        parts.append(subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=10)
+                     .stdout.splitlines()[0])
+    except (OSError, subprocess.SubprocessError, IndexError):
+        parts.append(f"{compiler} (version unknown)")
+    try:
+        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), "")
+        parts.append(model)
+    except OSError:
+        parts.append(platform.processor())
+    return "\n".join(parts)
+
+
+def project_key(directory, threads: int) -> str:
+    """Key of the generated project in ``directory``: its sources and the build options."""
+    digest = hashlib.sha256()
+    digest.update(_toolchain().encode())
+    digest.update(f"\nthreads {int(threads)}\n".encode())
+    root = Path(directory)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] not in _NOT_SOURCE
+                   and p.suffix not in (".o", ".d", ".lock"))
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:32]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class CacheEntry(dict):
+    """``entry.json`` of a cache entry, with its ``path``."""
+
+
+def lookup(key: str, destination) -> CacheEntry | None:
+    """Copy the cached binary of ``key`` to ``destination`` (a file path) and return its entry.
+
+    Returns ``None`` on a miss. An entry that is incomplete or whose copied binary does not
+    match its recorded checksum is removed (and ``None`` returned), so it is rebuilt.
+    """
+    entry_dir = cache_dir() / key
+    if not entry_dir.is_dir():
+        return None
+    destination = Path(destination)
+    try:
+        entry = CacheEntry(json.loads((entry_dir / "entry.json").read_text()))
+        shutil.copyfile(entry_dir / "main", destination)
+        os.chmod(destination, 0o755)
+        if _sha256(destination) != entry["sha256"]:
+            raise ValueError("checksum mismatch")
+    except (OSError, ValueError, KeyError, TypeError):
+        # a broken entry (a crash while publishing cannot make one, a full disk or a hand can)
+        evict(key)
+        destination.unlink(missing_ok=True)
+        return None
+    entry["path"] = str(entry_dir)
+    return entry
+
+
+def publish(key: str, binary, threads: int) -> bool:
+    """Store ``binary`` as the entry ``key``; False if another process stored it first."""
+    import brian2
+
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", suffix=".partial", dir=root))
+    try:
+        shutil.copyfile(binary, tmp / "main")
+        os.chmod(tmp / "main", 0o755)
+        entry = {"sha256": _sha256(tmp / "main"), "brian2": brian2.__version__, "threads": int(threads),
+                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "size": (tmp / "main").stat().st_size}
+        (tmp / "entry.json").write_text(json.dumps(entry, indent=1) + "\n")
+        try:
+            os.rename(tmp, root / key)  # atomic; fails if the entry exists
+        except OSError:
+            return False
+        tmp = None
+        return True
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def evict(key: str):
+    """Remove the entry ``key`` (renamed away first, so no process sees half of it)."""
+    entry_dir = cache_dir() / key
+    doomed = entry_dir.with_name(f".{key}.{uuid.uuid4().hex}.evicted")
+    try:
+        os.rename(entry_dir, doomed)
+    except OSError:
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def entries() -> list:
+    """Every complete entry, as ``CacheEntry`` with ``key`` and ``path``."""
+    root = cache_dir()
+    out = []
+    for entry_dir in sorted(root.iterdir()) if root.is_dir() else ():
+        if entry_dir.name.startswith(".") or not entry_dir.is_dir():
+            continue
+        try:
+            entry = CacheEntry(json.loads((entry_dir / "entry.json").read_text()))
+        except (OSError, ValueError):
+            entry = CacheEntry(broken=True)
+        entry.update(key=entry_dir.name, path=str(entry_dir))
+        out.append(entry)
+    return out
+
+
+def clear() -> int:
+    """Remove every entry (and leftovers of interrupted writes); returns how many entries."""
+    root = cache_dir()
+    if not root.is_dir():
+        return 0
+    n = 0
+    for path in root.iterdir():
+        if path.is_dir() and not path.name.startswith("."):
+            n += 1
+            evict(path.name)
+        elif path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    return n

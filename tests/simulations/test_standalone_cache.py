@@ -1,0 +1,132 @@
+"""Compile once, run many: run-time parameters and the compiled-project cache on cpp_standalone.
+
+One small model (8 LIF neurons with synaptic scaling, 40 Poisson inputs, 2 s) is compiled a few
+times into a cache directory of the test's own. Each compilation takes tens of seconds;
+the simulations take a fraction of a second.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from brian2 import Hz, Network, SpikeMonitor, ms, pA, second
+
+import models.runtime
+from homeostasis import SynapticScaling
+from models import Circuit, CurrentLIF, poisson_source
+from simulations import cache
+from simulations.backend import rerun_network, run_network, simulation, standalone_history
+
+pytestmark = pytest.mark.standalone
+
+
+def run_model(target_hz: float, rerun_hz: float | None = None) -> dict:
+    """Spikes of the small model at ``target_hz`` (and, rerun in the same project, at ``rerun_hz``)."""
+    standalone_history(clear=True)
+    with simulation("cpp_standalone", seed=1):
+        c = Circuit("cachetest")
+        E = c.population("E", CurrentLIF(), 8, [SynapticScaling(target_rate=target_hz * Hz, tau_scaling=0.5 * second,
+                                                                 tau_r=200 * ms)])
+        inp = c.add(poisson_source(40, 12 * Hz, name="cachetest_input"))
+        c.connect(inp, E, "exc", weight=40 * pA, p=0.3)
+        spikes = SpikeMonitor(E, name="cachetest_spikes")
+        net = Network(c.network(), spikes)
+        run_network(net, 2 * second, progress=False, namespace={})
+        out = {"first": np.array(spikes.i).tolist()}
+        if rerun_hz is not None:
+            rerun_network(net, {E: {"target_rate": rerun_hz * Hz}})
+            out["rerun"] = np.array(spikes.i).tolist()
+    out["cached"] = [bool(p["cached"]) for p in standalone_history(clear=True)]
+    return out
+
+
+def rate_hz(spike_indices) -> float:
+    return len(spike_indices) / 8 / 2.0
+
+
+@pytest.fixture(scope="module")
+def cache_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("standalone_cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HOMEOSTASIS_CACHE_DIR", str(root))
+    mp.delenv("HOMEOSTASIS_CACHE", raising=False)
+    mp.delenv("HOMEOSTASIS_STANDALONE_DIR", raising=False)
+    mp.delenv("HOMEOSTASIS_THREADS", raising=False)
+    yield root
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def reference(cache_root):
+    """The model at 4 Hz compiled into the cache, then run again there at 9 Hz."""
+    return run_model(4.0, rerun_hz=9.0)
+
+
+def test_run_time_values_give_the_results_of_a_build_with_those_constants(cache_root, reference, monkeypatch):
+    assert reference["cached"] == [False]
+    # the new value reaches the binary: the rate follows the set point (2 s is too short
+    # to settle fully; about 3 Hz and 7 Hz)
+    assert rate_hz(reference["rerun"]) > 1.8 * rate_hz(reference["first"])
+    hit = run_model(9.0)  # a new process-level run: the binary comes from the cache
+    assert hit["cached"] == [True]
+    # a fresh project with 9 Hz written into the code as a constant, not cached
+    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", False)
+    monkeypatch.setenv("HOMEOSTASIS_CACHE", "off")
+    constant = run_model(9.0)
+    assert constant["cached"] == [False]
+    assert hit["first"] == constant["first"]
+    assert reference["rerun"] == constant["first"]
+
+
+def _entry(cache_root) -> Path:
+    entries = [p for p in cache_root.iterdir() if not p.name.startswith(".")]
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "binary that fails"])
+def test_a_corrupted_cache_entry_is_detected_and_rebuilt(cache_root, reference, damage):
+    entry = _entry(cache_root)
+    binary = entry / "main"
+    if damage == "flipped byte":  # the checksum no longer matches
+        data = bytearray(binary.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        binary.write_bytes(bytes(data))
+    else:  # consistent checksum, but the binary fails when it runs
+        binary.write_text("#!/bin/sh\nexit 3\n")
+        meta = json.loads((entry / "entry.json").read_text())
+        meta["sha256"] = cache._sha256(binary)
+        (entry / "entry.json").write_text(json.dumps(meta))
+    again = run_model(4.0)
+    assert again["first"] == reference["first"]  # compiled again: the same result
+    assert again["cached"] == [False]
+    rebuilt = _entry(cache_root)
+    assert cache._sha256(rebuilt / "main") == json.loads((rebuilt / "entry.json").read_text())["sha256"]
+    assert run_model(4.0)["cached"] == [True]  # and the new entry serves the next run
+
+
+def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path, reference):
+    """Both miss an empty cache, compile in their own directories and publish the same key."""
+    env = dict(os.environ, HOMEOSTASIS_CACHE_DIR=str(tmp_path / "cache"))
+    code = ("import json, sys; sys.path.insert(0, {here!r}); from test_standalone_cache import run_model; "
+            "print(json.dumps(run_model({hz})))")
+    procs = [subprocess.Popen([sys.executable, "-c", code.format(here=str(Path(__file__).parent), hz=hz)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for hz in (4.0, 9.0)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert results[0]["first"] == reference["first"]
+    assert results[1]["first"] == reference["rerun"]
+    entries = [p for p in (tmp_path / "cache").iterdir()]
+    assert [p.name.startswith(".") for p in entries] == [False]  # one complete entry, no leftovers
+    assert _check_entry(entries[0])
+
+
+def _check_entry(entry: Path) -> bool:
+    return cache._sha256(entry / "main") == json.loads((entry / "entry.json").read_text())["sha256"]
