@@ -12,6 +12,7 @@ import numpy as np
 from brian2 import Hz, SpikeMonitor, StateMonitor, TimedArray, ms, nS, pA, second
 
 from homeostasis import GlobalHomeostasis, InhibitorySTDP
+from homeostasis.analysis import coincidence_rates, quantile_groups, window_rates
 from models import ei_network
 
 from ..backend import run_network, simulation
@@ -85,89 +86,21 @@ def simulate_network(mechanism: str = "istdp", target_rate=5 * Hz, eta=0.04 * nS
 
 def neuron_rates(sim, start, stop) -> np.ndarray:
     """Rate of every excitatory neuron in ``[start, stop)`` seconds, counted from its spikes."""
-    keep = (sim["spike_t"] >= start) & (sim["spike_t"] < stop)
-    return np.bincount(sim["spike_i"][keep], minlength=sim["n_e"]) / (stop - start)
-
-
-def _trace_before(spikes, times, tau) -> np.ndarray:
-    """Sum of ``exp(-(t - s) / tau)`` over the sorted ``spikes`` s <= t, for each t of ``times``."""
-    # the running trace just after each spike, x_k = 1 + x_{k-1} exp(-(s_k - s_{k-1}) / tau)
-    at = np.empty(len(spikes))
-    acc, last = 0.0, None
-    for n, s in enumerate(spikes):
-        acc = 1.0 + (acc * np.exp(-(s - last) / tau) if last is not None else 0.0)
-        at[n], last = acc, s
-    k = np.searchsorted(spikes, times, side="right") - 1
-    safe = np.maximum(k, 0)
-    return np.where(k >= 0, at[safe] * np.exp(-(times - spikes[safe]) / tau), 0.0)
-
-
-def _pair_sum(spikes, times, tau) -> float:
-    """Sum of ``exp(-|t - s| / tau)`` over all pairs of sorted ``spikes`` and ``times``."""
-    before = _trace_before(spikes, times, tau)  # s <= t
-    after = _trace_before(-spikes[::-1], -times, tau)  # s >= t
-    same = np.searchsorted(spikes, times, side="right") - np.searchsorted(spikes, times, side="left")
-    return float((before + after - same).sum())  # a pair in the same time step once
+    return window_rates(sim["spike_t"], sim["spike_i"], sim["n_e"], start, stop)
 
 
 def coincidences(sim, start, stop, tau=20 * ms) -> tuple:
-    """Per excitatory neuron: coincidences with its inhibitory inputs, and their chance level.
+    """Coincidences of each excitatory neuron with its inhibitory inputs, and their chance level.
 
-    For the I->E synapses onto neuron ``i``, the rate of pairs of a presynaptic and a
-    postsynaptic spike, each weighted by ``exp(-|t_post - t_pre| / tau)``, and its value for
-    independent spike trains of the same rates, ``2 tau rho_i sum_j rho_j``. Their ratio is
-    the coincidence ratio ``kappa``: the Vogels rule's weight drift is
-    ``eta rho_j (2 tau kappa rho_i - alpha)``, so its fixed point is ``rho_i = rho_0 / kappa``.
-    Only spikes in ``[start, stop)`` count; presynaptic ones from ``10 tau`` inside either
-    edge, so that each has all its partners (a step of the drive just after ``stop`` must
-    not leak in).
-
-    Returns
-    -------
-    observed, chance : ndarray
-        Rates (Hz) per excitatory neuron; ``observed.sum() / chance.sum()`` is the pooled
-        ratio, ``observed / chance`` each neuron's (NaN without inputs or spikes).
+    :func:`homeostasis.analysis.coincidence_rates` on the I->E synapses of ``sim``.
     """
-    tau_s = float(tau / second)
-    lo, hi = start + 10 * tau_s, stop - 10 * tau_s
-    if not hi > lo:
-        raise ValueError(f"the window [{start}, {stop}) s must be longer than 20 tau = {20 * tau_s} s")
-    post_t, post_i = sim["spike_t"], sim["spike_i"]
-    inside = (post_t >= start) & (post_t < stop)
-    post_t, post_i = post_t[inside], post_i[inside]
-    pre_t, pre_i = sim["inh_spike_t"], sim["inh_spike_i"]
-    central = (pre_t >= lo) & (pre_t < hi)
-    pre_t, pre_i = pre_t[central], pre_i[central]
-    n_e = sim["n_e"]
-    n_i = int(max(sim["ie_pre"].max(initial=-1), pre_i.max(initial=-1))) + 1
-    connected = np.zeros((n_i, n_e), dtype=bool)
-    connected[sim["ie_pre"], sim["ie_post"]] = True
-    post_rate = np.bincount(post_i, minlength=n_e) / (stop - start)
-    pre_rate = np.bincount(pre_i, minlength=n_i) / (hi - lo)
-    observed = np.zeros(n_e)
-    for i in np.flatnonzero(post_rate):
-        times = pre_t[connected[pre_i, i]]
-        observed[i] = _pair_sum(np.sort(post_t[post_i == i]), times, tau_s) / (hi - lo)
-    chance = 2 * tau_s * post_rate * (connected * pre_rate[:, None]).sum(axis=0)
-    return observed, chance
+    return coincidence_rates(sim["spike_t"], sim["spike_i"], sim["inh_spike_t"], sim["inh_spike_i"],
+                             sim["ie_pre"], sim["ie_post"], sim["n_e"], start, stop, float(tau / second))
 
 
 def _window(sim, start, stop) -> float:
     keep = (sim["t"] >= start) & (sim["t"] < stop)
     return float(sim["rate"][keep].mean())
-
-
-def indegree_groups(indegree, n_groups: int = 5) -> list:
-    """Disjoint in-degree ranges holding about equal numbers of neurons: ``(label, mask)``."""
-    edges = np.unique(np.quantile(indegree, np.linspace(0, 1, n_groups + 1)[1:-1]).round().astype(int))
-    lows = [int(indegree.min())] + [int(e) for e in edges if e > indegree.min()]
-    groups = []
-    for k, lo in enumerate(lows):
-        hi = lows[k + 1] - 1 if k + 1 < len(lows) else int(indegree.max())
-        mask = (indegree >= lo) & (indegree <= hi)
-        if mask.any():
-            groups.append((str(lo) if lo == hi else f"{lo}-{hi}", mask))
-    return groups
 
 
 @experiment(
@@ -184,12 +117,15 @@ def indegree_groups(indegree, n_groups: int = 5) -> list:
         Param("inhibitory_inputs", 40, None, "mean number of inhibitory inputs per excitatory neuron (Vogels: 40)"),
         Param("n_background", 200, None, "independent Poisson inputs (5 Hz, 0.3 nS) of every neuron"),
         Param("drive_factor", 1.5, "1", "factor on the excitatory neurons' external drive at the perturbation"),
-        Param("learn", 20 * second, "second", "time before the perturbation", quick=3 * second),
-        Param("perturb", 20 * second, "second", "time after the perturbation", quick=3 * second),
+        Param("learn", 20 * second, "second", "time before the perturbation", quick=3.5 * second),
+        Param("perturb", 20 * second, "second", "time after the perturbation", quick=3.5 * second),
     ],
 )
 def network_homeostasis(p, ctx) -> Result:
     target = float(p.target_rate / Hz)
+    if not (p.learn > 2.5 * second and p.perturb > 2.5 * second):
+        raise ValueError(f"learn and perturb must be longer than 2.5 s (2 s of transient, then the "
+                         f"measurement), got {p.learn} and {p.perturb}")
     sims = {m: simulate_network(m, p.target_rate, p.eta, p.tau_global, p.n_e, p.n_i,
                                 inhibitory_inputs=p.inhibitory_inputs, n_background=p.n_background, learn=p.learn,
                                 perturb=p.perturb, drive_factor=p.drive_factor, seed=ctx.seed, backend=ctx.backend,
@@ -197,8 +133,8 @@ def network_homeostasis(p, ctx) -> Result:
             for m in ("istdp", "global")}
     T = float(p.learn / second)
     end = T + float(p.perturb / second)
-    # each phase is measured over its last third, at most 2 s: after the transient
-    w_final, w_recovered = min(2.0, T / 3), min(2.0, (end - T) / 3)
+    # each phase is measured after its transient (the first 2 s), over at most 2 s
+    w_final, w_recovered = min(2.0, T - 2.0), min(2.0, end - T - 2.0)
     s = sims["istdp"]
     g = sims["global"]
     final, recovered = neuron_rates(s, T - w_final, T), neuron_rates(s, end - w_recovered, end)
@@ -207,7 +143,7 @@ def network_homeostasis(p, ctx) -> Result:
     with np.errstate(invalid="ignore", divide="ignore"):
         kappa = observed / chance
     indegree = s["indegree"]
-    groups = indegree_groups(indegree)
+    groups = quantile_groups(indegree)
     pooled_kappa = float(observed.sum() / chance.sum())
     metrics = {
         "target_rate_hz": target,
