@@ -66,10 +66,17 @@ def flatten(metrics: dict, prefix: str = "") -> dict:
 
 
 def _git_commit() -> str | None:
+    """The commit of the code that ran, ``+dirty`` if tracked files differ from it (None outside git)."""
     try:
         here = Path(__file__).resolve().parent
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
-                              timeout=5).stdout.strip() or None
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                                timeout=5).stdout.strip()
+        if not commit:
+            return None
+        # a result from uncommitted code must not pass for one of the commit
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                                 capture_output=True, text=True, timeout=5).stdout.strip()
+        return commit + ("+dirty" if changed else "")
     except (OSError, subprocess.SubprocessError):
         return None
 
