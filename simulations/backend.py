@@ -135,6 +135,12 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         # built by run_network, which compiles only on a cache miss
         brian2.set_device("cpp_standalone", directory=directory, build_on_run=False, with_output=False)
         brian2.prefs.devices.cpp_standalone.openmp_threads = threads
+        if threads > 1 and "OMP_WAIT_POLICY" not in os.environ:
+            # OpenMP threads spin at every barrier by default (Brian2 has several per time
+            # step); when other processes hold the cores, a spinning thread keeps its partner
+            # off a core: 4 s of the learning E/I network took over 9 minutes on 2 busy
+            # cores instead of 19 s. Passive threads sleep at barriers instead
+            brian2.device.run_environment_variables["OMP_WAIT_POLICY"] = "PASSIVE"
         _project = _Project(directory, use_cache, threads)
     else:
         brian2.prefs.codegen.target = backend
