@@ -170,11 +170,20 @@ def split(images: Images, seed: int, test_fraction: float = 0.2, max_train: int 
 
 
 # -- the two networks --------------------------------------------------------------------------
+def _period(p):
+    """One image and its rest, on the grid of the time step.
+
+    ``0.1 s + 0.05 s`` is not an exact multiple of ``0.5 ms`` in floating point, and Brian2
+    warns about a TimedArray whose steps are off the simulation's grid.
+    """
+    return round(float((p["t_present"] + p["t_rest"]) / p["dt"])) * p["dt"]
+
+
 def _schedule(pixels, p, name: str):
     """Poisson inputs showing the rows of ``pixels`` one by one: on for t_present, then rest."""
     from brian2 import TimedArray
 
-    period = p["t_present"] + p["t_rest"]
+    period = _period(p)
     # a last row of zeros: the input is silent in the step after the last image
     rows = np.vstack([np.asarray(pixels, float), np.zeros((1, pixels.shape[1]))])
     stimulus = TimedArray(rows * p["input_rate"], dt=period, name=f"{name}_stimulus")
@@ -199,7 +208,7 @@ def _mechanisms(variant: Variant, p) -> list:
         found.append(AdaptiveThreshold(target_rate=p["target_rate"], eta_threshold=p["eta_threshold"],
                                        tau_r=p["tau_r"]))
     if variant.normalization == "weight_sum":
-        found.append(WeightSumNormalization(w_total=p["w_total"], interval=p["t_present"] + p["t_rest"]))
+        found.append(WeightSumNormalization(w_total=p["w_total"], interval=_period(p)))
     elif variant.normalization == "scaling":
         found.append(SynapticScaling(target_rate=p["target_rate"], tau_scaling=p["tau_scaling"], tau_r=p["tau_r"]))
     return found
@@ -217,7 +226,7 @@ def _learning_rate(n_samples: int, p, name: str):
     from brian2 import TimedArray
 
     factors = float(p["eta_anneal"]) ** (np.arange(n_samples + 1) / max(n_samples - 1, 1))
-    return TimedArray(np.minimum(factors, 1.0), dt=p["t_present"] + p["t_rest"], name=f"{name}_learning_rate")
+    return TimedArray(np.minimum(factors, 1.0), dt=_period(p), name=f"{name}_learning_rate")
 
 
 def initial_weights(n_in: int, n: int, w_total, seed: int) -> np.ndarray:
@@ -286,7 +295,7 @@ def train_network(x_train, variant: Variant, p, seed: int = 0, backend: str = "n
     ``counts`` (samples x neurons).
     """
     n_in, n = x_train.shape[1], int(p["n_neurons"])
-    period = p["t_present"] + p["t_rest"]
+    period = _period(p)
     with simulation(backend, seed=seed, directory=directory, project="stdp_train"), time_step(p["dt"]):
         net, objects = build_training(x_train, variant, p, seed)
         S, E, spikes = objects["S"], objects["E"], objects["spikes"]
@@ -328,7 +337,7 @@ def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directo
         [_pairs(n_in, n)[1] + o for n, o in zip(sizes, offsets)])
     weights = np.concatenate([np.asarray(w)[_pairs(n_in, n)] for (w, _, _), n in zip(blocks, sizes)])
     v_th = np.concatenate([np.asarray(v, float) for _, v, _ in blocks])
-    period = p["t_present"] + p["t_rest"]
+    period = _period(p)
     name = "stdp_readout"
     with simulation(backend, seed=seed, directory=directory, project=name), time_step(p["dt"]):
         c = Circuit(name)
