@@ -1,0 +1,152 @@
+"""cpp_standalone, compile once and run many: the compiled-project cache and OpenMP threads.
+
+Three measurements, each side by side in one run (every one with a cache directory of its own,
+so nothing compiled before the benchmark counts):
+
+1. ``homeostasis run synaptic-scaling --backend cpp_standalone``, twice as separate
+   processes: cold (compiles) and with a new ``target_rate`` (the binary comes from the cache).
+   Printed: the process wall times, the experiment's wall time, and the simulation time (the
+   binary's run); the issue's bound for the second run is 1.5 x simulation + 3 s.
+2. An 8-point ``synaptic-scaling --quick`` sweep over ``target_rate`` as a sweep worker runs
+   it (:func:`simulations.output.run_experiment` point after point in one process): with the
+   cache (one compilation) against ``HOMEOSTASIS_CACHE=off`` (one compilation per point),
+   with the metrics of every point compared.
+3. ``standalone-threads``: the learning E/I network of ``network-homeostasis`` (inhibitory
+   STDP, Vogels et al. 2011 size: 8000 + 2000 neurons) on 1 and on 2 OpenMP threads: the
+   binary's run time (compiled first into the user's cache, outside the timing), and the
+   rates of both. Meaningful only on otherwise idle cores.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+IGNORED = ("wall_seconds", "standalone", "versions", "git_commit")
+
+
+@contextmanager
+def _env(**values):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items() if v is not None})
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def cli_rerun(quick: bool):
+    """Measurement 1: a cold ``homeostasis run`` and a second one with a new target rate."""
+    work = Path(tempfile.mkdtemp(prefix="bench_cache_cli_"))
+    rows = []
+    try:
+        for target in (5, 6):
+            cmd = [sys.executable, "-m", "simulations", "run", "synaptic-scaling", "--backend", "cpp_standalone",
+                   "--set", f"target_rate={target}*Hz", "--out", str(work / str(target)), "--no-progress"]
+            cmd += ["--quick"] if quick else []
+            start = time.perf_counter()
+            with _env(HOMEOSTASIS_CACHE_DIR=work / "cache", HOMEOSTASIS_CACHE=None):
+                subprocess.run(cmd, check=True, capture_output=True)
+            wall = time.perf_counter() - start
+            m = json.loads((work / str(target) / "synaptic-scaling" / "metrics.json").read_text())
+            rows.append((wall, m["wall_seconds"], m["standalone"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    (cold, cold_exp, _), (warm, warm_exp, s) = rows
+    bound = 1.5 * s["run_seconds"] + 3
+    print(f"new parameter on a cached structure: homeostasis run synaptic-scaling{' --quick' if quick else ''}: "
+          f"cold {cold:.1f} s (experiment {cold_exp:.1f} s), cached {warm:.1f} s (experiment {warm_exp:.1f} s, "
+          f"simulation {s['run_seconds']:.2f} s, code generation {s['generate_seconds']:.2f} s, "
+          f"cached={bool(s['cached'])}); ratio {cold / warm:.2f}x; bound 1.5 x simulation + 3 s = {bound:.1f} s: "
+          f"experiment {'within' if warm_exp <= bound else 'ABOVE'}, whole process {'within' if warm <= bound else 'above'}")
+    return {"cold": cold, "cached": warm, "cached_experiment": warm_exp, "simulation": s["run_seconds"]}
+
+
+def _sweep(targets, cached: bool):
+    from simulations.output import run_experiment
+
+    work = Path(tempfile.mkdtemp(prefix="bench_cache_sweep_"))
+    metrics = []
+    try:
+        with _env(HOMEOSTASIS_CACHE_DIR=work / "cache", HOMEOSTASIS_CACHE=None if cached else "off",
+                  HOMEOSTASIS_STANDALONE_DIR=None):
+            start = time.perf_counter()
+            for t in targets:
+                path = run_experiment("synaptic-scaling", {"target_rate": f"{t}*Hz"}, seed=0, quick=True,
+                                      out=work / str(t), backend="cpp_standalone", progress=False)
+                m = json.loads((path / "metrics.json").read_text())
+                metrics.append({k: v for k, v in m.items() if k not in IGNORED})
+            seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return seconds, metrics
+
+
+def sweep(small: bool):
+    """Measurement 2: the sweep compiled once against one compilation per point."""
+    targets = [3, 5, 8] if small else [3, 4, 5, 6, 7, 8, 9, 10]
+    once_s, once = _sweep(targets, cached=True)
+    each_s, each = _sweep(targets, cached=False)
+    same = once == each
+    print(f"sweep: {len(targets)} target rates of synaptic-scaling --quick on cpp_standalone: compiled once "
+          f"{once_s:.1f} s, one compilation per point {each_s:.1f} s, ratio {each_s / once_s:.2f}x; "
+          f"identical metrics: {same}")
+    if not same:
+        diff = [(k, a[k], b[k]) for a, b in zip(once, each) for k in a if a[k] != b.get(k)]
+        print(f"  differing metrics: {diff[:5]}")
+    return {"once": once_s, "each": each_s, "identical": same}
+
+
+def _network_run(threads: int, n_e: int, n_i: int, learn, perturb):
+    from simulations.backend import standalone_history
+    from simulations.experiments.network_homeostasis import simulate_network
+
+    with _env(HOMEOSTASIS_THREADS=threads):
+        standalone_history(clear=True)
+        sim = simulate_network("istdp", n_e=n_e, n_i=n_i, learn=learn, perturb=perturb, seed=1,
+                               backend="cpp_standalone")
+        (t,) = standalone_history(clear=True)
+    return t, sim
+
+
+def threads(small: bool):
+    """Measurement 3: 1 against 2 OpenMP threads on the learning E/I network."""
+    import numpy as np
+    from brian2 import second
+
+    n_e, n_i = (2000, 500) if small else (8000, 2000)
+    learn, perturb = (2 * second, 1 * second) if small else (5 * second, 5 * second)
+    out = {}
+    # the user's cache: the two projects take minutes to compile, once
+    with _env(HOMEOSTASIS_CACHE=None, HOMEOSTASIS_STANDALONE_DIR=None):
+        for n in (1, 2):
+            t, sim = _network_run(n, n_e, n_i, learn, perturb)
+            if not t["cached"]:  # compiled now: time a second run
+                t, sim = _network_run(n, n_e, n_i, learn, perturb)
+            out[n] = (t["run"], sim["rate"])
+    (one, r1), (two, r2) = out[1], out[2]
+    print(f"threads: learning E/I network (istdp, {n_e} + {n_i} neurons, {float((learn + perturb) / second):g} s "
+          f"simulated): 1 thread {one:.2f} s, 2 threads {two:.2f} s, speed-up {one / two:.2f}x; "
+          f"final rate {np.mean(r1[-8:]):.2f} Hz vs {np.mean(r2[-8:]):.2f} Hz (two threads draw other random numbers)")
+    return {"1": one, "2": two}
+
+
+def run(small=False):
+    """Measurements 1 and 2 (``python -m benchmarks standalone-cache``)."""
+    return {"cli": cli_rerun(quick=small), "sweep": sweep(small)}
+
+
+def run_threads(small=False):
+    """Measurement 3 (``python -m benchmarks standalone-threads``)."""
+    return threads(small)
