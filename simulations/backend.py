@@ -229,7 +229,12 @@ def _build_and_run(device, run_args=None):
         start = time.perf_counter()
         if entry is None:
             device.compile_source(project.directory, compiler, False, False)
-            cache.publish(project.key, binary, project.threads)
+            try:
+                cache.publish(project.key, binary, project.threads)
+            except OSError as err:  # an unwritable cache costs the next run a compilation, no more
+                import warnings
+
+                warnings.warn(f"could not store the compiled project in {cache.cache_dir()}: {err}", stacklevel=2)
         project.timings["compile"] = time.perf_counter() - start
         try:
             _run_binary(device, project, run_args)
