@@ -123,9 +123,16 @@ def _interrupts_held():
     finally:
         signal.signal(signal.SIGINT, previous)
         if held:
-            if callable(previous):
-                previous(signal.SIGINT, held[0])
-            elif previous != signal.SIG_IGN:  # SIG_DFL or a handler installed outside Python
+            handler = previous
+            # Brian2's handler (installed when it is imported) passes a Ctrl+C on to the handler
+            # it found then, calling it even when that is SIG_IGN or SIG_DFL (a TypeError): in a
+            # process started with SIGINT ignored, go to that handler directly
+            inner = getattr(handler, "previous_handler", None)
+            if inner is not None and not callable(inner):
+                handler = inner
+            if callable(handler):
+                handler(signal.SIGINT, held[0])
+            elif handler != signal.SIG_IGN:  # SIG_DFL or a handler installed outside Python
                 signal.raise_signal(signal.SIGINT)
 
 

@@ -284,12 +284,36 @@ def test_no_progress_silences_brians_report(capfd):
 
 
 def test_a_ctrl_c_during_the_final_swap_is_held_until_the_result_is_in_place():
-    with pytest.raises(KeyboardInterrupt):
+    # a process where Ctrl+C raises KeyboardInterrupt (one started in the background of a
+    # shell script has SIGINT ignored instead)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _interrupts_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # a signal is handled between bytecodes: it had its chance
+                reached = True
+        assert reached
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_held_ctrl_c_goes_past_brians_handler_when_sigint_was_ignored():
+    """Brian2's handler calls the handler it found at import even when that is SIG_IGN."""
+    class BrianLike:  # what brian2._InterruptHandler holds in a process started with SIGINT ignored
+        previous_handler = signal.SIG_IGN
+
+        def __call__(self, signum, frame):
+            self.previous_handler(signum, frame)  # TypeError: 'Handlers' object is not callable
+
+    previous = signal.signal(signal.SIGINT, BrianLike())
+    try:
         with _interrupts_held():
             os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.05)  # a signal is handled between bytecodes: it had its chance
-            reached = True
-    assert reached
+            time.sleep(0.05)
+        # held, then ignored as the process asked: no TypeError, no KeyboardInterrupt
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_brians_graceful_stop_is_off_during_a_run_and_restored_after():
