@@ -130,3 +130,29 @@ def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path
 
 def _check_entry(entry: Path) -> bool:
     return cache._sha256(entry / "main") == json.loads((entry / "entry.json").read_text())["sha256"]
+
+
+def test_cache_info_lists_entries_and_clear_removes_them(tmp_path, monkeypatch, capsys):
+    from simulations.cli import main
+
+    monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path))
+    binary = tmp_path / "main"
+    binary.write_bytes(b"\x7fELF not really")
+    assert cache.publish("a" * 32, binary, threads=0) and cache.publish("b" * 32, binary, threads=2)
+    assert not cache.publish("a" * 32, binary, threads=0)  # the first one stays
+    (tmp_path / ".leftover.partial").mkdir()  # an interrupted publication
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "2 compiled projects" in out and "a" * 32 in out and "threads 2" in out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 2 compiled projects" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["main"]
+
+
+@pytest.mark.parametrize("argv", [["--threads", "0", "--backend", "cpp_standalone"], ["--threads", "2"]])
+def test_threads_is_checked_before_anything_runs(argv, capsys):
+    from simulations.cli import main
+
+    assert main(["run", "synaptic-scaling", "--quick", *argv]) == 2
+    assert "--threads" in capsys.readouterr().err
+    assert "HOMEOSTASIS_THREADS" not in os.environ
