@@ -35,7 +35,7 @@ _BOUNDS = {
 }
 
 
-def param(default, unit=1, help: str = "", bounds: str | None = "positive"):
+def param(default, unit=1, help: str = "", bounds: str | None = "positive", optional: bool = False):
     """Declare a dataclass field that holds a quantity.
 
     Parameters
@@ -49,12 +49,15 @@ def param(default, unit=1, help: str = "", bounds: str | None = "positive"):
         What the parameter means, for error messages and docs.
     bounds : {"positive", "nonnegative", "fraction", None}
         Range check applied at construction.
+    optional : bool
+        ``None`` is accepted too (a value the owner derives, e.g. from the model it is
+        composed with).
     """
     if bounds not in _BOUNDS:
         raise ValueError(f"unknown bounds {bounds!r}; use one of {list(_BOUNDS)}")
     return field(
         default_factory=lambda: default,
-        metadata={"unit": unit, "help": help, "bounds": bounds},
+        metadata={"unit": unit, "help": help, "bounds": bounds, "optional": optional},
     )
 
 
@@ -90,7 +93,7 @@ class ParameterSet:
     def __post_init__(self):
         owner = type(self).__name__
         for f in dataclasses.fields(self):
-            if "unit" in f.metadata:
+            if "unit" in f.metadata and not (f.metadata.get("optional") and getattr(self, f.name) is None):
                 check_quantity(owner, f.name, getattr(self, f.name), f.metadata["unit"], f.metadata["bounds"])
         self._check()
 

@@ -109,4 +109,13 @@ def test_adaptive_threshold_floor_must_lie_between_the_reset_and_the_initial_thr
         AdaptiveThreshold(v_th_min=-45 * mV).contribution(CurrentLIF())
     with pytest.raises(DimensionMismatchError, match="v_th_min"):
         AdaptiveThreshold(v_th_min=-55 * nA)
-    AdaptiveThreshold().contribution(ConductanceLIF())  # the default fits both models
+    # the default floor is 1 mV above the reset of the model it is composed with
+    for model in (CurrentLIF(), ConductanceLIF()):
+        floor = AdaptiveThreshold().contribution(model).namespace["v_th_min"]
+        assert float((floor - model.V_reset) / mV) == pytest.approx(1.0)
+
+
+def test_adaptive_threshold_default_floor_holds_a_silent_neuron_just_above_the_reset():
+    t, v_th, n_spikes = _silent_threshold(None, duration=3 * second)
+    assert v_th[-1] == pytest.approx(-64.0) and v_th.min() >= -64.0 - 1e-9  # CurrentLIF: V_reset -65 mV
+    assert n_spikes == 0  # rest is -70 mV: still out of reach
