@@ -2,6 +2,12 @@
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# compiled cpp_standalone projects go to a cache of this test run, not the user's
+# (~/.cache/homeostasis): a test never reuses a binary it did not build in this run
+if "HOMEOSTASIS_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["HOMEOSTASIS_CACHE_DIR"] = tempfile.mkdtemp(prefix="homeostasis_test_cache_")
 
 import pytest  # noqa: E402
 
