@@ -14,9 +14,12 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _numpy_target():
-    """Every test starts on the numpy runtime target unless it asks for another."""
+    """Every test starts on the numpy runtime target and Brian2's default time step (0.1 ms)."""
     import brian2
 
     brian2.prefs.codegen.target = "numpy"
+    # the default clock is global: a test that sets its dt must not change the next test's
+    # (the iSTDP reference test fails at 0.5 ms left by a learning test in the same worker)
+    brian2.defaultclock.dt = 0.1 * brian2.ms
     brian2.BrianLogger.suppress_name("method_choice")
     yield
