@@ -98,6 +98,8 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     threads : int, optional
         OpenMP threads of a cpp_standalone project (default: :func:`threads_setting`).
 
+    Notes
+    -----
     On cpp_standalone the block must run its network with :func:`run_network` (which
     builds, compiles or takes the binary from the cache, and runs), and may run the built
     project again with new run-time parameters with :func:`rerun_network`.
