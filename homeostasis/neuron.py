@@ -11,7 +11,7 @@ from typing import ClassVar
 from brian2 import Hz, mV, ms, second
 
 from models.contribution import Contribution, Regular
-from models.parameters import param
+from models.parameters import check_expression, param
 
 from .mechanism import Mechanism
 from .rate import every_rate_dt, rate_trace
@@ -226,8 +226,7 @@ class SpikeTriggeredThreshold(Mechanism):
     gate: str = "1"
 
     def _check(self):
-        if not (isinstance(self.gate, str) and self.gate.strip()):
-            raise ValueError(f"gate of SpikeTriggeredThreshold must be a non-empty Brian2 expression, got {self.gate!r}")
+        check_expression(type(self).__name__, "gate", self.gate)
 
     def contribution(self, model) -> Contribution:
         if not model.spiking or "v_th" not in model.adaptable():

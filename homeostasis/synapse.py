@@ -12,7 +12,7 @@ from typing import ClassVar
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, get_unit, have_same_dimensions, ms, nS, second, siemens
 
 from models.contribution import Contribution, Regular, SynapseTerms
-from models.parameters import param
+from models.parameters import check_expression, param
 
 from .mechanism import Mechanism
 from .rate import RATE_DT, every_rate_dt, rate_trace
@@ -150,8 +150,7 @@ class WeightSumNormalization(Mechanism):
     gate: str = "1"
 
     def _check(self):
-        if not (isinstance(self.gate, str) and self.gate.strip()):
-            raise ValueError(f"gate of WeightSumNormalization must be a non-empty Brian2 expression, got {self.gate!r}")
+        check_expression(type(self).__name__, "gate", self.gate)
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_dimensions, ms, nS, siemens
 
 from .contribution import SpikeTrace, SynapseTerms
-from .parameters import ParameterSet, check_quantity, param
+from .parameters import ParameterSet, check_expression, check_quantity, param
 
 __all__ = ["HebbianRule", "PairSTDP", "TripletSTDP"]
 
@@ -119,8 +119,7 @@ class PairSTDP(HebbianRule):
     gate: str = "1"
 
     def _check(self):
-        if not (isinstance(self.gate, str) and self.gate.strip()):
-            raise ValueError(f"gate of PairSTDP must be a non-empty Brian2 expression, got {self.gate!r}")
+        check_expression(type(self).__name__, "gate", self.gate)
 
     @property
     def traces(self) -> tuple:
@@ -224,8 +223,7 @@ class TripletSTDP(HebbianRule):
     gate: str = "1"
 
     def _check(self):
-        if not (isinstance(self.gate, str) and self.gate.strip()):
-            raise ValueError(f"gate of TripletSTDP must be a non-empty Brian2 expression, got {self.gate!r}")
+        check_expression(type(self).__name__, "gate", self.gate)
         for name in ("A3_plus", "A2_minus"):
             if not have_same_dimensions(getattr(self, name), self.w_max):
                 raise DimensionMismatchError(

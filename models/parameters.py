@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import DimensionMismatchError, Quantity, get_dimensions, have_same_dimensions
 
-__all__ = ["param", "ParameterSet", "check_quantity"]
+__all__ = ["param", "ParameterSet", "check_quantity", "check_expression"]
 
 #: Allowed range checks: name -> (predicate, phrase used in the error).
 _BOUNDS = {
@@ -59,6 +59,12 @@ def param(default, unit=1, help: str = "", bounds: str | None = "positive", opti
         default_factory=lambda: default,
         metadata={"unit": unit, "help": help, "bounds": bounds, "optional": optional},
     )
+
+
+def check_expression(owner: str, name: str, value):
+    """Check that ``value`` is a non-empty Brian2 expression (a string); raise a clear error naming it."""
+    if not (isinstance(value, str) and value.strip()):
+        raise ValueError(f"{name} of {owner} must be a non-empty Brian2 expression, got {value!r}")
 
 
 def check_quantity(owner: str, name: str, value, unit=1, bounds: str | None = "positive"):
