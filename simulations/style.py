@@ -14,8 +14,11 @@ COLORS = {"without": "#9e9e9e", "with": "#1f77b4", "target": "#d62728", "block":
 _RC = {
     "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
     "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.spines.top": False,
-    "axes.spines.right": False, "figure.dpi": 150, "savefig.bbox": "tight",
+    "axes.spines.right": False, "figure.dpi": 150,
 }
+# No "savefig.bbox": "tight": the constrained layout already fits titles, panel letters and
+# legends into the figure, and a tight bounding box draws every figure twice per file. That
+# second draw was a third of each point of a compiled-once cpp_standalone sweep (issue 15).
 
 
 def figure(ncols: int = 2, nrows: int = 1, width: float = 9.0, height: float = 2.8, title: str | None = None):
