@@ -73,7 +73,8 @@ class IntrinsicPlasticity(Mechanism):
             """,
             claims=("a", "b"),
             initial={"a": adaptable["a"], "b": adaptable["b"]},
-            namespace=self.namespace(),
+            # run-time values: a sweep over them on cpp_standalone runs one compiled project
+            runtime=self.namespace(),
         )
 
 
@@ -165,8 +166,12 @@ class AdaptiveThreshold(Mechanism):
             regular=every_rate_dt("v_th = clip(v_th + eta_threshold * (r - target_rate) * rate_dt, v_th_min, inf * volt)"),
             claims=("v_th",),
             requires=(rate_trace(self.tau_r),),
-            initial={"v_th": model.adaptable()["v_th"], "r": self.target_rate},
-            namespace={**self.namespace(), "v_th_min": floor},
+            # the rate trace starts at the set point, read from the parameter so that it
+            # follows a new run-time value
+            initial={"v_th": model.adaptable()["v_th"], "r": "target_rate"},
+            # set point, gain, time constant and floor are run-time values: a sweep over them
+            # on cpp_standalone runs one compiled project (models.runtime)
+            runtime={**self.namespace(), "v_th_min": floor},
         )
 
 
@@ -243,7 +248,9 @@ class SpikeTriggeredThreshold(Mechanism):
             reset=f"theta += {g}theta_plus",
             claims=("v_th",),
             initial={"theta": 0 * mV},
-            namespace={"theta_plus": self.theta_plus, "tau_theta": self.tau_theta, "decay_dt": self.decay_dt,
-                       "V_th": model.V_th},
+            # the increment and the decay's time constant are run-time values; decay_dt is
+            # the interval of a code block, part of the compiled structure
+            runtime={"theta_plus": self.theta_plus, "tau_theta": self.tau_theta},
+            namespace={"decay_dt": self.decay_dt, "V_th": model.V_th},
             regular=(Regular(f"theta *= exp(-{g}decay_dt / tau_theta)", self.decay_dt),),
         )

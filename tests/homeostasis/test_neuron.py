@@ -111,7 +111,7 @@ def test_adaptive_threshold_floor_must_lie_between_the_reset_and_the_initial_thr
         AdaptiveThreshold(v_th_min=-55 * nA)
     # the default floor is 1 mV above the reset of the model it is composed with
     for model in (CurrentLIF(), ConductanceLIF()):
-        floor = AdaptiveThreshold().contribution(model).namespace["v_th_min"]
+        floor = AdaptiveThreshold().contribution(model).runtime["v_th_min"]
         assert float((floor - model.V_reset) / mV) == pytest.approx(1.0)
 
 

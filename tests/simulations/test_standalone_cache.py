@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import Hz, Network, SpikeMonitor, ms, pA, second
+from brian2 import Hz, Network, SpikeMonitor, mV, ms, pA, second
 
 import models.runtime
-from homeostasis import SynapticScaling
+from homeostasis import AdaptiveThreshold, SynapticScaling
 from models import Circuit, CurrentLIF, poisson_source
 from simulations import cache
 from simulations.backend import rerun_network, run_network, simulation, standalone_history
@@ -80,6 +80,35 @@ def test_run_time_values_give_the_results_of_a_build_with_those_constants(cache_
     assert hit["first"] == constant["first"]
     assert reference["rerun"] == constant["first"]
 
+
+
+def run_threshold_model(target_hz: float, rerun_hz: float) -> dict:
+    """Spikes of 8 LIF neurons with an adaptive threshold (neuron scale) at two set points, one project."""
+    standalone_history(clear=True)
+    with simulation("cpp_standalone", seed=2):
+        c = Circuit("cachethr")
+        E = c.population("E", CurrentLIF(), 8, [AdaptiveThreshold(target_rate=target_hz * Hz, tau_r=200 * ms,
+                                                                  eta_threshold=2 * mV)])
+        inp = c.add(poisson_source(40, 12 * Hz, name="cachethr_input"))
+        c.connect(inp, E, "exc", weight=150 * pA, p=0.5)
+        spikes = SpikeMonitor(E, name="cachethr_spikes")
+        net = Network(c.network(), spikes)
+        run_network(net, 2 * second, progress=False, namespace={})
+        out = {"first": np.array(spikes.i).tolist()}
+        rerun_network(net, {E: {"target_rate": rerun_hz * Hz}})
+        out["rerun"] = np.array(spikes.i).tolist()
+    out["cached"] = [bool(p["cached"]) for p in standalone_history(clear=True)]
+    return out
+
+
+def test_a_neuron_scale_set_point_is_a_run_time_value_too(cache_root):
+    """AdaptiveThreshold's set point changes without compiling: the rate follows it, and the
+    project compiled for 3 Hz and run at 9 Hz spikes as the one compiled for 9 Hz does."""
+    low = run_threshold_model(3.0, rerun_hz=9.0)
+    assert rate_hz(low["rerun"]) > 1.8 * rate_hz(low["first"])
+    high = run_threshold_model(9.0, rerun_hz=3.0)  # same structure: from the cache
+    assert high["cached"] == [True]
+    assert high["first"] == low["rerun"] and low["first"] == high["rerun"]
 
 def _entry(cache_root) -> Path:
     entries = [p for p in cache_root.iterdir() if not p.name.startswith(".")]

@@ -1,0 +1,71 @@
+"""Run-time parameters (models.runtime) give the results of constants, for every mechanism that has them.
+
+A mechanism's ``runtime`` parameters become shared constant variables of its population, so
+that one compiled cpp_standalone project serves every value (tests/simulations/
+test_standalone_cache.py checks the cache and the binary). Here, on numpy, the same model is
+run with the feature on and off: the spikes (or the adapted gains) must be identical, and
+with the feature on the values must sit in the population's variables, not in the code.
+"""
+import numpy as np
+import pytest
+from brian2 import Hz, SpikeMonitor, mV, ms, nS, pA, second, seed, start_scope
+
+import models.runtime
+from homeostasis import AdaptiveThreshold, IntrinsicPlasticity, SpikeTriggeredThreshold, SynapticScaling
+from models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron, poisson_source
+
+CASES = {
+    "AdaptiveThreshold": (lambda: AdaptiveThreshold(target_rate=4 * Hz, tau_r=200 * ms, eta_threshold=1 * mV),
+                          CurrentLIF, ("target_rate", "eta_threshold", "tau_r", "v_th_min")),
+    "SpikeTriggeredThreshold": (lambda: SpikeTriggeredThreshold(theta_plus=0.5 * mV, tau_theta=300 * ms),
+                                ConductanceLIF, ("theta_plus", "tau_theta")),
+    "SynapticScaling": (lambda: SynapticScaling(target_rate=4 * Hz, tau_scaling=500 * ms, tau_r=200 * ms),
+                        CurrentLIF, ("target_rate", "tau_scaling", "tau_r")),
+    "IntrinsicPlasticity": (lambda: IntrinsicPlasticity(target_mean=0.1, tau_ip=50 * ms),
+                            lambda: RateNeuron(instantaneous=True, drive="sin(2 * pi * 7 * Hz * t + i)"),
+                            ("target_mean", "tau_ip")),
+}
+
+
+def simulate(case: str, runtime: bool, monkeypatch):
+    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", runtime)
+    make_mechanism, make_model, _ = CASES[case]
+    start_scope()
+    seed(3)
+    c = Circuit("rt")
+    model = make_model()
+    E = c.population("E", model, 6, [make_mechanism()])
+    if not model.spiking:
+        c.network().run(300 * ms)
+        return E, (np.asarray(E.a), np.asarray(E.b))
+    inp = c.add(poisson_source(30, 15 * Hz, name="rt_input"))
+    c.connect(inp, E, "exc", weight=200 * pA if isinstance(model, CurrentLIF) else 3 * nS, p=0.5)
+    spikes = c.add(SpikeMonitor(E, name="rt_spikes"))
+    c.network().run(1 * second)
+    return E, (np.asarray(spikes.i), np.asarray(spikes.t / ms))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_run_time_parameters_give_the_results_of_constants(case, monkeypatch):
+    E_on, on = simulate(case, True, monkeypatch)
+    for name in CASES[case][2]:  # a variable of the population, one value shared by all neurons
+        var = E_on.variables[name]
+        assert var.scalar and var.constant, name
+    E_off, off = simulate(case, False, monkeypatch)
+    assert not any(name in E_off.variables for name in CASES[case][2])
+    if E_on.variables.get("y") is None:
+        assert on[0].size > 10  # spikes: the mechanism had something to act on
+    else:
+        assert np.abs(on[0] - 1).min() > 0.1  # gains: every unit adapted from a = 1
+    for a, b in zip(on, off):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_new_run_time_value_changes_the_result(monkeypatch):
+    """Control: the comparison above can fail; a changed parameter value changes the spikes."""
+    _, base = simulate("SpikeTriggeredThreshold", True, monkeypatch)
+    monkeypatch.setitem(CASES, "SpikeTriggeredThreshold",
+                        (lambda: SpikeTriggeredThreshold(theta_plus=2 * mV, tau_theta=300 * ms), ConductanceLIF,
+                         ("theta_plus", "tau_theta")))
+    _, other = simulate("SpikeTriggeredThreshold", True, monkeypatch)
+    assert other[0].size < 0.8 * base[0].size  # a larger increment per spike: fewer spikes
