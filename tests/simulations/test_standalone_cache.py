@@ -23,16 +23,25 @@ from simulations.backend import rerun_network, run_network, simulation, standalo
 pytestmark = pytest.mark.standalone
 
 
-def run_model(target_hz: float, rerun_hz: float | None = None) -> dict:
-    """Spikes of the small model at ``target_hz`` (and, rerun in the same project, at ``rerun_hz``)."""
+def run_model(target_hz: float, rerun_hz: float | None = None, scale: str = "synapse") -> dict:
+    """Spikes of a small model at ``target_hz`` (and, rerun in the same project, at ``rerun_hz``).
+
+    ``scale`` picks the mechanism whose set point ``target_rate`` is: synaptic scaling
+    (synapse scale) or an adaptive threshold (neuron scale), with a drive that suits it.
+    """
+    if scale == "synapse":
+        name, weight, prob, seed = "cachetest", 40 * pA, 0.3, 1
+        mechanism = SynapticScaling(target_rate=target_hz * Hz, tau_scaling=0.5 * second, tau_r=200 * ms)
+    else:
+        name, weight, prob, seed = "cachethr", 150 * pA, 0.5, 2
+        mechanism = AdaptiveThreshold(target_rate=target_hz * Hz, tau_r=200 * ms, eta_threshold=2 * mV)
     standalone_history(clear=True)
-    with simulation("cpp_standalone", seed=1):
-        c = Circuit("cachetest")
-        E = c.population("E", CurrentLIF(), 8, [SynapticScaling(target_rate=target_hz * Hz, tau_scaling=0.5 * second,
-                                                                 tau_r=200 * ms)])
-        inp = c.add(poisson_source(40, 12 * Hz, name="cachetest_input"))
-        c.connect(inp, E, "exc", weight=40 * pA, p=0.3)
-        spikes = SpikeMonitor(E, name="cachetest_spikes")
+    with simulation("cpp_standalone", seed=seed):
+        c = Circuit(name)
+        E = c.population("E", CurrentLIF(), 8, [mechanism])
+        inp = c.add(poisson_source(40, 12 * Hz, name=f"{name}_input"))
+        c.connect(inp, E, "exc", weight=weight, p=prob)
+        spikes = SpikeMonitor(E, name=f"{name}_spikes")
         net = Network(c.network(), spikes)
         run_network(net, 2 * second, progress=False, namespace={})
         out = {"first": np.array(spikes.i).tolist()}
@@ -82,31 +91,12 @@ def test_run_time_values_give_the_results_of_a_build_with_those_constants(cache_
 
 
 
-def run_threshold_model(target_hz: float, rerun_hz: float) -> dict:
-    """Spikes of 8 LIF neurons with an adaptive threshold (neuron scale) at two set points, one project."""
-    standalone_history(clear=True)
-    with simulation("cpp_standalone", seed=2):
-        c = Circuit("cachethr")
-        E = c.population("E", CurrentLIF(), 8, [AdaptiveThreshold(target_rate=target_hz * Hz, tau_r=200 * ms,
-                                                                  eta_threshold=2 * mV)])
-        inp = c.add(poisson_source(40, 12 * Hz, name="cachethr_input"))
-        c.connect(inp, E, "exc", weight=150 * pA, p=0.5)
-        spikes = SpikeMonitor(E, name="cachethr_spikes")
-        net = Network(c.network(), spikes)
-        run_network(net, 2 * second, progress=False, namespace={})
-        out = {"first": np.array(spikes.i).tolist()}
-        rerun_network(net, {E: {"target_rate": rerun_hz * Hz}})
-        out["rerun"] = np.array(spikes.i).tolist()
-    out["cached"] = [bool(p["cached"]) for p in standalone_history(clear=True)]
-    return out
-
-
 def test_a_neuron_scale_set_point_is_a_run_time_value_too(cache_root):
     """AdaptiveThreshold's set point changes without compiling: the rate follows it, and the
     project compiled for 3 Hz and run at 9 Hz spikes as the one compiled for 9 Hz does."""
-    low = run_threshold_model(3.0, rerun_hz=9.0)
+    low = run_model(3.0, rerun_hz=9.0, scale="neuron")
     assert rate_hz(low["rerun"]) > 1.8 * rate_hz(low["first"])
-    high = run_threshold_model(9.0, rerun_hz=3.0)  # same structure: from the cache
+    high = run_model(9.0, rerun_hz=3.0, scale="neuron")  # same structure: from the cache
     assert high["cached"] == [True]
     assert high["first"] == low["rerun"] and low["first"] == high["rerun"]
 
