@@ -71,7 +71,10 @@ class PairSTDP(HebbianRule):
         \\text{pre spike:}\\quad w \\leftarrow w - g \\, \\eta_{pre} \\, x_{post} \\,
             w_{max} \\left(\\frac{w}{w_{max}}\\right)^{\\mu}
 
-    and ``w`` is clipped to ``[0, w_max]`` (which only matters for ``mu < 1`` or large steps).
+    and ``w`` is clipped to ``[0, w_max]`` (which only matters for ``mu < 1`` or large steps);
+    a weight that something else moved above ``w_max`` is not potentiated (the distance
+    ``1 - w / w_max`` is taken as 0, never negative: a negative base to a power ``mu < 1`` is
+    not a number).
     With ``mu = 1`` the updates are multiplicative (van Rossum, Bi & Turrigiano 2000), with
     ``mu = 0`` additive. Diehl & Cook's network learns with a large potentiation and a small
     depression (``eta_post = 0.01``, ``eta_pre = 0.0001`` for weights up to 1); the
@@ -105,7 +108,7 @@ class PairSTDP(HebbianRule):
     >>> [t.name for t in rule.traces]
     ['apre', 'apost']
     >>> print(rule.synapse_terms(ConductanceLIF()).on_post)
-    w = clip(w + (plastic(t)) * eta_post * apre_presynaptic * w_max * (1 - w / w_max)**mu, 0 * w_max, w_max)
+    w = clip(w + (plastic(t)) * eta_post * apre_presynaptic * w_max * clip(1 - w / w_max, 0, 1)**mu, 0 * w_max, w_max)
     """
 
     eta_pre: object = param(1e-4, 1, "depression per presynaptic spike and unit of postsynaptic trace",
@@ -131,7 +134,11 @@ class PairSTDP(HebbianRule):
         g = "" if self.gate.strip() == "1" else f"({self.gate}) * "
         return SynapseTerms(
             on_pre=f"w = clip(w - {g}eta_pre * {post.postsynaptic} * w_max * (w / w_max)**mu, 0 * w_max, w_max)",
-            on_post=f"w = clip(w + {g}eta_post * {pre.presynaptic} * w_max * (1 - w / w_max)**mu, 0 * w_max, w_max)",
+            # the distance to the bound is clipped at 0 before its power: another mechanism
+            # (WeightSumNormalization's rescale) may leave w above w_max, and a negative base
+            # to a power mu < 1 is NaN
+            on_post=f"w = clip(w + {g}eta_post * {pre.presynaptic} * w_max * clip(1 - w / w_max, 0, 1)**mu, "
+                    "0 * w_max, w_max)",
             namespace={k: getattr(self, k) for k in ("eta_pre", "eta_post", "w_max", "mu")},
             pre_traces=(pre,),
             post_traces=(post,),

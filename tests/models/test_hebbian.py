@@ -22,7 +22,7 @@ def reference_weights(pre_steps, post_steps, pairs, w0, rule, dt, gate=None):
     """Each synapse's weight after the spikes, by the rule's definition.
 
     Presynaptic spike at step n: ``w -= g eta_pre w_max (w/w_max)**mu * sum_{post u < n} exp(-(n-u) dt/tau_post)``.
-    Postsynaptic spike at n: ``w += g eta_post w_max (1 - w/w_max)**mu * sum_{pre t <= n} exp(-(n-t) dt/tau_pre)``.
+    Postsynaptic spike at n: ``w += g eta_post w_max max(1 - w/w_max, 0)**mu * sum_{pre t <= n} exp(-(n-t) dt/tau_pre)``.
     Both clipped to [0, w_max]; ``g = gate(n)`` (1 without a gate).
     """
     w_max = float(rule.w_max / pA)
@@ -37,13 +37,13 @@ def reference_weights(pre_steps, post_steps, pairs, w0, rule, dt, gate=None):
                 w -= g * rule.eta_pre * x_post * w_max * (w / w_max) ** rule.mu
             else:
                 x_pre = np.exp(-(n - pre[pre <= n]) / tp).sum()
-                w += g * rule.eta_post * x_pre * w_max * (1 - w / w_max) ** rule.mu
+                w += g * rule.eta_post * x_pre * w_max * max(1 - w / w_max, 0.0) ** rule.mu
             w = min(max(w, 0.0), w_max)
         out.append(w)
     return np.array(out)
 
 
-def _run(rule, kept=True, duration=0.6 * second, namespace=None, name="pair"):
+def _run(rule, kept=True, duration=0.6 * second, namespace=None, name="pair", w_range=(0.3, 0.7)):
     """Pre- and postsynaptic neurons firing given Poisson trains; one plastic connection between them."""
     defaultclock.dt = 0.1 * ms
     seed(5)
@@ -65,7 +65,7 @@ def _run(rule, kept=True, duration=0.6 * second, namespace=None, name="pair"):
     c.connect(trains(n_pre, 30 * Hz, "drive_pre"), pre, "exc", 3 * nA, j="i")
     c.connect(trains(n_post, 30 * Hz, "drive_post"), post, "exc", 3 * nA, j="i")
     syn = c.connect(pre, post, "exc", 0 * pA, plasticity=(rule,), name=f"{c.name}_plastic")
-    w0 = rng.uniform(0.3, 0.7, len(syn)) * rule.w_max
+    w0 = rng.uniform(*w_range, len(syn)) * rule.w_max
     syn.w = w0
     pre_spikes, post_spikes = c.add(SpikeMonitor(pre)), c.add(SpikeMonitor(post))
     history = c.add(StateMonitor(syn, "w", record=True, dt=10 * ms))
@@ -98,6 +98,19 @@ def test_soft_bounds_slow_potentiation_near_w_max():
     expected = reference_weights(r["pre"], r["post"], r["pairs"], r["w0"], rule, r["dt"])
     np.testing.assert_allclose(r["got"], expected, rtol=0, atol=TOLERANCE * 100)
     assert np.all(r["got"] < 100) and np.all(r["got"] >= r["w0"] / pA - 1e-12)
+
+
+def test_weights_left_above_w_max_by_another_mechanism_stay_finite_with_mu_below_one():
+    # WeightSumNormalization rescales after STDP and can leave a weight above w_max; with
+    # mu = 0.5 the distance to the bound, 1 - w / w_max, was then negative and its square
+    # root NaN (found by a run of stdp-digits with mu=0.5)
+    rule = PairSTDP(eta_pre=0.0, eta_post=0.03, w_max=100 * pA, mu=0.5)
+    r = _run(rule, kept=True, name="above", w_range=(1.05, 1.3))
+    assert sum(map(len, r["post"])) > 30  # postsynaptic spikes, so potentiation was evaluated
+    assert np.all(np.isfinite(r["got"]))
+    expected = reference_weights(r["pre"], r["post"], r["pairs"], r["w0"], rule, r["dt"])
+    np.testing.assert_allclose(r["got"], expected, rtol=0, atol=TOLERANCE * 100)
+    assert np.all(r["got"] == 100)  # not potentiated further, then clipped to the bound
 
 
 def test_gate_schedule_freezes_the_weights():
