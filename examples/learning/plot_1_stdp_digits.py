@@ -113,7 +113,8 @@ learned = {label: train(label, mechanisms) for label, mechanisms in variants.ite
 # responds to most. Then each test image is classified as the class whose neurons fire most on
 # average (an image that evokes no spike counts as wrong). Forty images are a demonstration, not
 # a benchmark: the full experiment (100 neurons, one epoch of 1437 images shown for 350 ms each)
-# reaches 83 % with all three mechanisms and stays at chance without the threshold (:doc:`/learning`).
+# reaches 86.5 % (mean of 3 seeds) with all three mechanisms and stays at chance without the
+# threshold (:doc:`/learning`).
 
 frozen = readout_network([(w, v_th, True) for w, v_th in learned.values()], np.vstack([x_train, x_test]),
                          timing, seed=0)
