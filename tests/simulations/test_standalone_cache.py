@@ -91,9 +91,11 @@ def test_run_time_values_give_the_results_of_a_build_with_those_constants(cache_
 
 
 
-def test_a_neuron_scale_set_point_is_a_run_time_value_too(cache_root):
+def test_a_neuron_scale_set_point_is_a_run_time_value_too(cache_root, tmp_path, monkeypatch):
     """AdaptiveThreshold's set point changes without compiling: the rate follows it, and the
     project compiled for 3 Hz and run at 9 Hz spikes as the one compiled for 9 Hz does."""
+    # a cache of its own: the corrupted-entry tests expect the module's cache to hold one entry
+    monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path / "cache"))
     low = run_model(3.0, rerun_hz=9.0, scale="neuron")
     assert rate_hz(low["rerun"]) > 1.8 * rate_hz(low["first"])
     high = run_model(9.0, rerun_hz=3.0, scale="neuron")  # same structure: from the cache
