@@ -89,7 +89,8 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         directory, deleted afterwards, whose binary comes from the compiled-project cache
         (:mod:`simulations.cache`) when a project with the same code was compiled before,
         and is stored there otherwise. Cython caches per process in the same way
-        (``HOMEOSTASIS_CYTHON_CACHE``).
+        (``HOMEOSTASIS_CYTHON_CACHE``). On every backend, the exact integration of linear
+        equations comes from the integration cache (:func:`simulations.cache.cached_integration`).
     project : str, optional
         Name of the model structure the block builds (e.g. the circuit's name). When the
         environment variable ``HOMEOSTASIS_STANDALONE_DIR`` is set and no ``directory`` is
@@ -114,7 +115,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     global _project
     import brian2
 
-    from .cache import cache_enabled
+    from .cache import cache_enabled, cached_integration
 
     check_backend(backend)
     threads = threads_setting() if threads is None else int(threads)
@@ -153,7 +154,10 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     elif seed is not None:
         brian2.seed(int(seed))
     try:
-        yield
+        # the exact integration of the linear neurons costs seconds of sympy in every new
+        # process; a cached structure's second run would spend more time there than running
+        with cached_integration():
+            yield
     finally:
         if backend == "cpp_standalone":
             if _project is not None and _project.timings:

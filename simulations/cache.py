@@ -33,6 +33,20 @@ Nothing is trusted
     copied binary equals the recorded one; otherwise the entry is removed and the project
     compiled again. A cached binary whose run fails is removed too, and the project is
     compiled and run once more (:func:`simulations.backend.run_network`).
+
+The integration cache
+    Brian2 integrates linear equations (``method="exact"``, e.g. :class:`models.CurrentLIF`)
+    with the analytical solution sympy derives, which takes seconds for a neuron with
+    synaptic currents, in every new process. Brian2 keeps that solution in memory only, so
+    a second ``homeostasis run`` or a new sweep worker paid it again before its cached
+    binary ran. :func:`cached_integration` keeps the derived update code in
+    ``integration/`` of the cache directory, one text file per key. The key is the text of
+    the equations, what Brian2 knows of every name they use (kind, unit, type, whether
+    scalar or constant, and the value of a constant), the time step, the method's options
+    and the Brian2 and sympy versions; equations that use a function other than Brian2's
+    built-in ones (a ``TimedArray``) are integrated afresh every time. A file is written
+    with one rename and starts with the SHA-256 of its code; one that cannot be read or
+    does not match its checksum is derived again.
 """
 from __future__ import annotations
 
@@ -45,14 +59,17 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["cache_dir", "cache_enabled", "project_key", "lookup", "publish", "evict", "clear", "entries",
-           "CacheEntry"]
+           "CacheEntry", "cached_integration"]
 
 #: Files and directories of a project that are data or build products, not compiled input.
 _NOT_SOURCE = {"static_arrays", "results", "main", "make.deps", "winmake.log", "stdout.txt"}
+#: Subdirectory of the cache directory holding the integration cache.
+_INTEGRATION = "integration"
 
 
 def cache_dir() -> Path:
@@ -180,7 +197,7 @@ def entries() -> list:
     root = cache_dir()
     out = []
     for entry_dir in sorted(root.iterdir()) if root.is_dir() else ():
-        if entry_dir.name.startswith(".") or not entry_dir.is_dir():
+        if entry_dir.name.startswith(".") or entry_dir.name == _INTEGRATION or not entry_dir.is_dir():
             continue
         try:
             entry = CacheEntry(json.loads((entry_dir / "entry.json").read_text()))
@@ -192,15 +209,111 @@ def entries() -> list:
 
 
 def clear() -> int:
-    """Remove every entry (and leftovers of interrupted writes); returns how many entries."""
+    """Remove every entry, the integration cache and leftovers of interrupted writes; returns
+    how many compiled projects were removed."""
     root = cache_dir()
     if not root.is_dir():
         return 0
     n = 0
     for path in root.iterdir():
-        if path.is_dir() and not path.name.startswith("."):
+        if path.name == _INTEGRATION:
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_dir() and not path.name.startswith("."):
             n += 1
             evict(path.name)
         elif path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
     return n
+
+
+def _integration_key(equations, variables: dict, method_options) -> str | None:
+    """Key of an integration problem (see the module docstring), or None if not cacheable."""
+    import brian2
+    import sympy
+    from brian2.core.functions import DEFAULT_FUNCTIONS, Function
+    from brian2.core.variables import Constant
+
+    lines = [f"brian2 {brian2.__version__}", f"sympy {sympy.__version__}", str(equations),
+             f"options {sorted((method_options or {}).items())!r}"]
+    for name in sorted(set(variables) | set(equations.identifiers) | set(equations.names) | {"dt", "t"}):
+        var = variables.get(name)
+        if isinstance(var, Function):
+            if DEFAULT_FUNCTIONS.get(name) is not var:
+                return None  # e.g. a TimedArray: whether it is constant over a step depends on its data
+            lines.append(f"{name}: function")
+            continue
+        if var is None:
+            lines.append(f"{name}: -")
+            continue
+        desc = [type(var).__name__, repr(getattr(var, "dim", None)), str(getattr(var, "dtype", None))]
+        desc += [f"{a}={getattr(var, a, None)!r}" for a in ("scalar", "constant", "read_only", "dynamic")]
+        if isinstance(var, Constant):
+            desc.append(repr(var.value))
+        elif name == "dt":
+            desc.append(repr(var.get_value()))
+        lines.append(f"{name}: {' '.join(desc)}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+class _CachedIntegration:
+    """Brian2's state updater ``method``, with its result kept on disk (see the module docstring)."""
+
+    def __init__(self, method):
+        self.method = method
+
+    def can_integrate(self, equations, variables, method_options=None):
+        return self.method.can_integrate(equations, variables, method_options)
+
+    def __call__(self, equations, variables=None, method_options=None):
+        key = _integration_key(equations, variables or {}, method_options)
+        path = cache_dir() / _INTEGRATION / f"{key}.txt"
+        if key is not None:
+            try:  # the first line is the checksum of the rest: a damaged file is derived again
+                digest, _, code = path.read_text().partition("\n")
+                if digest == hashlib.sha256(code.encode()).hexdigest():
+                    return code
+            except (OSError, UnicodeDecodeError):
+                pass
+        code = self.method(equations, variables, method_options)
+        if key is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{key}.", suffix=".partial",
+                                                 delete=False) as fh:
+                    fh.write(f"{hashlib.sha256(code.encode()).hexdigest()}\n{code}")
+                os.replace(fh.name, path)
+            except OSError:  # an unwritable cache costs the next process the derivation, no more
+                pass
+        return code
+
+    def __repr__(self):
+        return f"cached({self.method!r})"
+
+
+@contextmanager
+def cached_integration():
+    """Within the block, Brian2's ``"exact"`` (``"linear"``) integration is read from the
+    integration cache when the same problem was solved before, in any process.
+
+    Does nothing when the cache is disabled (``HOMEOSTASIS_CACHE=off``).
+
+    Examples
+    --------
+    >>> from brian2 import NeuronGroup, ms
+    >>> with cached_integration():  # doctest: +SKIP
+    ...     g = NeuronGroup(1, "dv/dt = -v / (10*ms) : 1", method="exact")
+    """
+    from brian2.stateupdaters.base import StateUpdateMethod
+
+    table = StateUpdateMethod.stateupdaters
+    names = [n for n in ("exact", "linear") if n in table and not isinstance(table[n], _CachedIntegration)]
+    if not cache_enabled() or not names:
+        yield
+        return
+    saved = {n: table[n] for n in names}
+    try:
+        for n in names:
+            table[n] = _CachedIntegration(saved[n])
+        yield
+    finally:
+        table.update(saved)
