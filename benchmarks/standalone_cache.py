@@ -8,9 +8,10 @@ so nothing compiled before the benchmark counts):
    Printed: the process wall times, the experiment's wall time, and the simulation time (the
    binary's run); the issue's bound for the second run is 1.5 x simulation + 3 s.
 2. An 8-point ``synaptic-scaling --quick`` sweep over ``target_rate`` as a sweep worker runs
-   it (:func:`simulations.output.run_experiment` point after point in one process): with the
-   cache (one compilation) against ``HOMEOSTASIS_CACHE=off`` (one compilation per point),
-   with the metrics of every point compared.
+   it (:func:`simulations.output.run_experiment` point after point in a new process, without
+   the per-point figures a sweep leaves out by default): with the cache (one compilation)
+   against ``HOMEOSTASIS_CACHE=off`` (one compilation per point), with the metrics of every
+   point compared; and compiled once with ``--figures``, for what the figures cost.
 3. ``standalone-threads``: the learning E/I network of ``network-homeostasis`` (inhibitory
    STDP, Vogels et al. 2011 size: 8000 + 2000 neurons) on 1 and on 2 OpenMP threads: the
    binary's run time (compiled first into the user's cache, outside the timing), and the
@@ -74,24 +75,41 @@ def cli_rerun(quick: bool):
     return {"cold": cold, "cached": warm, "cached_experiment": warm_exp, "simulation": s["run_seconds"]}
 
 
-def _sweep(targets, cached: bool):
-    from simulations.output import run_experiment
+def _sweep(targets, cached: bool, figures: bool = False):
+    """Run the points one after the other in a new process, as one sweep worker runs them.
 
+    A process of its own per side, so that neither side inherits the other's imports and
+    Brian2's in-memory caches; the time is measured inside it, from the first point on.
+    """
+    code = f"""
+import json, sys
+from benchmarks.standalone_cache import _points
+print(json.dumps(_points({list(targets)!r}, {figures!r})))
+"""
     work = Path(tempfile.mkdtemp(prefix="bench_cache_sweep_"))
-    metrics = []
     try:
         with _env(HOMEOSTASIS_CACHE_DIR=work / "cache", HOMEOSTASIS_CACHE=None if cached else "off",
-                  HOMEOSTASIS_STANDALONE_DIR=None):
-            start, cpu_start = time.perf_counter(), _cpu_seconds()
-            for t in targets:
-                path = run_experiment("synaptic-scaling", {"target_rate": f"{t}*Hz"}, seed=0, quick=True,
-                                      out=work / str(t), backend="cpp_standalone", progress=False)
-                m = json.loads((path / "metrics.json").read_text())
-                metrics.append({k: v for k, v in m.items() if k not in IGNORED})
-            seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
+                  HOMEOSTASIS_STANDALONE_DIR=None, HOMEOSTASIS_SWEEP_OUT=work / "out"):
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    seconds, cpu, metrics = json.loads(proc.stdout.splitlines()[-1])
     return seconds, cpu, metrics
+
+
+def _points(targets, figures: bool):
+    """In the sweep's process: run the points, return wall and CPU seconds and their metrics."""
+    from simulations.output import run_experiment
+
+    out = Path(os.environ["HOMEOSTASIS_SWEEP_OUT"])
+    metrics = []
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
+    for t in targets:
+        path = run_experiment("synaptic-scaling", {"target_rate": f"{t}*Hz"}, seed=0, quick=True,
+                              out=out / str(t), backend="cpp_standalone", progress=False, figures=figures)
+        m = json.loads((path / "metrics.json").read_text())
+        metrics.append({k: v for k, v in m.items() if k not in IGNORED})
+    return time.perf_counter() - start, _cpu_seconds() - cpu_start, metrics
 
 
 def _cpu_seconds() -> float:
@@ -105,16 +123,21 @@ def sweep(small: bool):
     targets = [3, 5, 8] if small else [3, 4, 5, 6, 7, 8, 9, 10]
     once_s, once_cpu, once = _sweep(targets, cached=True)
     each_s, each_cpu, each = _sweep(targets, cached=False)
+    fig_s, fig_cpu, _ = _sweep(targets, cached=True, figures=True)
     same = once == each
     # wall time is what a user waits for; on a shared machine it also measures the other
     # jobs, so the CPU time (compilers included) is printed beside it
-    print(f"sweep: {len(targets)} target rates of synaptic-scaling --quick on cpp_standalone: compiled once "
-          f"{once_s:.1f} s, one compilation per point {each_s:.1f} s, ratio {each_s / once_s:.2f}x "
-          f"(CPU {once_cpu:.1f} s vs {each_cpu:.1f} s, {each_cpu / once_cpu:.2f}x); identical metrics: {same}")
+    print(f"sweep: {len(targets)} target rates of synaptic-scaling --quick on cpp_standalone, one worker "
+          f"process each: compiled once {once_s:.1f} s, one compilation per point {each_s:.1f} s, ratio "
+          f"{each_s / once_s:.2f}x (CPU {once_cpu:.1f} s vs {each_cpu:.1f} s, {each_cpu / once_cpu:.2f}x); "
+          f"identical metrics: {same}")
+    print(f"  with --figures (every point also renders figure.png and figure.pdf): compiled once {fig_s:.1f} s "
+          f"(CPU {fig_cpu:.1f} s), {(fig_s - once_s) / len(targets):.2f} s more per point")
     if not same:
         diff = [(k, a[k], b[k]) for a, b in zip(once, each) for k in a if a[k] != b.get(k)]
         print(f"  differing metrics: {diff[:5]}")
-    return {"once": once_s, "each": each_s, "once_cpu": once_cpu, "each_cpu": each_cpu, "identical": same}
+    return {"once": once_s, "each": each_s, "once_cpu": once_cpu, "each_cpu": each_cpu, "identical": same,
+            "once_figures": fig_s}
 
 
 def _network_run(threads: int, n_e: int, n_i: int, learn, perturb):

@@ -64,7 +64,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["cache_dir", "cache_enabled", "project_key", "lookup", "publish", "evict", "clear", "entries",
-           "CacheEntry", "cached_integration"]
+           "CacheEntry", "cached_integration", "integrations"]
 
 #: Files and directories of a project that are data or build products, not compiled input.
 _NOT_SOURCE = {"static_arrays", "results", "main", "make.deps", "winmake.log", "stdout.txt"}
@@ -206,6 +206,11 @@ def entries() -> list:
         entry.update(key=entry_dir.name, path=str(entry_dir))
         out.append(entry)
     return out
+
+
+def integrations() -> int:
+    """How many integrations the integration cache holds."""
+    return len(list((cache_dir() / _INTEGRATION).glob("*.txt")))
 
 
 def clear() -> int:

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--backend", default="numpy", choices=BACKENDS, help="Brian2 code-generation target")
     sweep.add_argument("--metric", default=None, help="metric to plot against the first grid key")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.add_argument("--figures", action="store_true",
+                       help="write every point's figure.png and figure.pdf too (default: metrics and data only)")
     _threads_option(sweep)
 
     cache = sub.add_parser("cache", help="the cache of compiled cpp_standalone projects")
@@ -108,14 +110,17 @@ def _cache(args) -> int:
     from . import cache
 
     root = cache.cache_dir()
+    n_int = cache.integrations()
+    integrations = f"{n_int} integration{'s' if n_int != 1 else ''}"
     if args.action == "clear":
         n = cache.clear()
-        print(f"removed {n} compiled project{'s' if n != 1 else ''} from {root}")
+        print(f"removed {n} compiled project{'s' if n != 1 else ''} and {integrations} from {root}")
         return 0
     found = cache.entries()
     size = sum(e.get("size", 0) for e in found)
     state = "" if cache.cache_enabled() else " (disabled: HOMEOSTASIS_CACHE=off)"
-    print(f"{root}: {len(found)} compiled project{'s' if len(found) != 1 else ''}, {size / 1e6:.1f} MB{state}")
+    print(f"{root}: {len(found)} compiled project{'s' if len(found) != 1 else ''}, {size / 1e6:.1f} MB, "
+          f"{integrations}{state}")
     for e in found:
         detail = "broken" if e.get("broken") else f"brian2 {e.get('brian2')}, threads {e.get('threads')}, {e.get('created')}"
         print(f"  {e['key']}  {detail}")

@@ -149,7 +149,8 @@ def check_out_dir(out) -> Path:
 
 
 def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quick: bool = False,
-                   out: str | os.PathLike = "results", backend: str = "numpy", progress: bool = True) -> Path:
+                   out: str | os.PathLike = "results", backend: str = "numpy", progress: bool = True,
+                   figures: bool = True) -> Path:
     """Run experiment ``name`` and write ``out/name/``; return that directory.
 
     Parameters
@@ -166,6 +167,10 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     backend : {"numpy", "cython", "cpp_standalone"}
     progress : bool
         Show progress bars.
+    figures : bool
+        Write ``figure.png`` and ``figure.pdf``. A sweep point leaves them out by default
+        (``homeostasis sweep --figures`` keeps them): rendering them takes longer than a
+        cached cpp_standalone point simulates.
 
     Examples
     --------
@@ -210,12 +215,13 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
         (tmp / "metrics.json").write_text(json.dumps(jsonable(metrics), indent=2, sort_keys=False) + "\n")
         np.savez_compressed(tmp / "data.npz", **{k: np.asarray(v) for k, v in result.data.items()})
-        if result.figure is not None:
+        if result.figure is not None and figures:
             result.figure.savefig(tmp / "figure.png", dpi=150)
             # the first draw solved the constrained layout; the PDF keeps those positions
             # instead of solving it again (a fifth of a cached sweep point's time)
             result.figure.set_layout_engine("none")
             result.figure.savefig(tmp / "figure.pdf")
+        if result.figure is not None:
             import matplotlib.pyplot as plt
 
             plt.close(result.figure)

@@ -10,8 +10,14 @@ it, and pass its ``scheduler_address``.
 Store layout, under ``OUT/NAME/``::
 
     points/<key=value,...>/seed-<s>/NAME/metrics.json   one atomic result per point and seed
+    points/<key=value,...>/seed-<s>/NAME/data.npz       its arrays
     points/<key=value,...>/seed-<s>/error.json          the error of a failed point
     summary.csv, summary.png                            rebuilt from the store at the end
+
+A point writes no figure unless ``--figures`` is given: the sweep's figure is
+``summary.png``, and rendering a point's PNG and PDF (0.6-0.8 s) takes longer than a point
+whose binary is cached simulates. ``homeostasis run NAME --set ...`` with a point's values
+draws its figure (on cpp_standalone from the cached binary).
 
 A rerun skips every point whose ``metrics.json`` exists and redoes missing or failed ones. A
 failed point is recorded with its error and does not stop the others. Ctrl+C stops the sweep:
@@ -55,7 +61,7 @@ __all__ = ["Point", "parse_grid", "plan", "run_point", "run_sweep", "summarize",
 
 
 class Point(dict):
-    """One task: ``{"name", "overrides", "seed", "quick", "backend", "dir", "threads"}``."""
+    """One task: ``{"name", "overrides", "seed", "quick", "backend", "dir", "threads", "figures"}``."""
 
 
 def parse_grid(items) -> dict:
@@ -80,8 +86,12 @@ def _slug(overrides: dict) -> str:
     return re.sub(r"[^A-Za-z0-9=,._+-]", "_", text)
 
 
-def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "numpy", threads: int | None = None) -> list:
-    """Every (grid point, seed) task; all values are validated here, before anything runs."""
+def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "numpy", threads: int | None = None,
+         figures: bool = False) -> list:
+    """Every (grid point, seed) task; all values are validated here, before anything runs.
+
+    ``figures=True`` makes every point write its experiment's figure too.
+    """
     from .params import resolve
     from .registry import get
 
@@ -95,7 +105,8 @@ def plan(name: str, grid: dict, seeds: int, quick: bool, out, backend: str = "nu
         resolve(exp, overrides, quick)  # unknown key, bad unit or malformed value: error now
         for seed in range(seeds):
             points.append(Point(name=name, overrides=overrides, seed=seed, quick=quick, backend=backend,
-                                dir=str(root / _slug(overrides) / f"seed-{seed}"), threads=threads))
+                                dir=str(root / _slug(overrides) / f"seed-{seed}"), threads=threads,
+                                figures=bool(figures)))
     return points
 
 
@@ -206,7 +217,7 @@ def run_point(point) -> dict:
             _RUNNING[ident] = str(pdir)
         try:
             run_experiment(point["name"], point["overrides"], seed=point["seed"], quick=point["quick"], out=pdir,
-                           backend=point["backend"], progress=False)
+                           backend=point["backend"], progress=False, figures=point.get("figures", False))
         finally:
             with _RUNNING_LOCK:
                 _RUNNING.pop(ident, None)
@@ -376,7 +387,8 @@ def main(args) -> int:
 
     grid = parse_grid(args.grid)
     check_out_dir(args.out)
-    points = plan(args.name, grid, args.seeds, args.quick, args.out, args.backend, getattr(args, "threads", None))
+    points = plan(args.name, grid, args.seeds, args.quick, args.out, args.backend, getattr(args, "threads", None),
+                  getattr(args, "figures", False))
     done_before = sum(is_done(p) for p in points)
     print(f"{len(points)} points ({done_before} already done)", flush=True)
     try:

@@ -12,3 +12,13 @@ def toy_sleep(p, ctx):
     if p.value == p.fail_at:
         raise RuntimeError(f"toy failure at value {p.value}")
     return Result({"value": p.value, "value_times_seed": p.value * ctx.seed})
+
+
+@experiment("toy-plot", "Reports its value and plots it (sweep tests).", params=[
+    Param("value", 1.0, None, "reported value")])
+def toy_plot(p, ctx):
+    from simulations.style import figure
+
+    fig, (ax,) = figure(1, width=2.0)
+    ax.plot([0, 1], [0, p.value])
+    return Result({"value": p.value}, figure=fig)

@@ -173,11 +173,15 @@ def test_cache_info_lists_entries_and_clear_removes_them(tmp_path, monkeypatch, 
     assert cache.publish("a" * 32, binary, threads=0) and cache.publish("b" * 32, binary, threads=2)
     assert not cache.publish("a" * 32, binary, threads=0)  # the first one stays
     (tmp_path / ".leftover.partial").mkdir()  # an interrupted publication
+    (tmp_path / "integration").mkdir()  # the integration cache (test_integration_cache.py)
+    for name in ("c1.txt", "c2.txt"):
+        (tmp_path / "integration" / name).write_text("checksum\ncode")
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert "2 compiled projects" in out and "a" * 32 in out and "threads 2" in out
+    assert "2 integrations" in out and "integration " not in out.split("\n", 1)[1]  # not listed as a project
     assert main(["cache", "clear"]) == 0
-    assert "removed 2 compiled projects" in capsys.readouterr().out
+    assert "removed 2 compiled projects and 2 integrations" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["main"]
 
 

@@ -99,3 +99,19 @@ def test_sweep_on_an_explicit_scheduler_and_worker_on_loopback(tmp_path):
         for p in (worker, scheduler):
             p.terminate()
             p.wait(timeout=30)
+
+
+def test_points_write_figures_only_when_asked(tmp_path, monkeypatch):
+    from simulations.sweep import plan, run_point
+
+    monkeypatch.syspath_prepend(PLUGINS)
+    import sweep_toys  # noqa: F401 - registers the toys in this process
+
+    for figures in (False, True):
+        out = tmp_path / str(figures)
+        (point,) = plan("toy-plot", {"value": ["2"]}, 1, False, out, figures=figures)
+        assert run_point(point)["status"] == "done"
+        result = Path(point["dir"]) / "toy-plot"
+        assert (result / "metrics.json").exists() and (result / "data.npz").exists()
+        assert (result / "figure.png").exists() == figures and (result / "figure.pdf").exists() == figures
+    assert (result / "figure.png").stat().st_size > 1000
