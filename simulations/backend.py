@@ -62,6 +62,11 @@ class _Project:
         self.t_end = None        # end time of the run, in seconds
 
 
+#: Rounds an OpenMP thread of a cpp_standalone binary spins at a barrier before it sleeps
+#: (GCC's ``GOMP_SPINCOUNT``; tens of microseconds), unless the environment sets it or
+#: ``OMP_WAIT_POLICY``.
+OMP_SPINCOUNT = 20000
+
 #: The project of the active simulation block on cpp_standalone (one at a time per process,
 #: as Brian2 has one device).
 _project: _Project | None = None
@@ -138,12 +143,15 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         # built by run_network, which compiles only on a cache miss
         brian2.set_device("cpp_standalone", directory=directory, build_on_run=False, with_output=False)
         brian2.prefs.devices.cpp_standalone.openmp_threads = threads
-        if threads > 1 and "OMP_WAIT_POLICY" not in os.environ:
-            # OpenMP threads spin at every barrier by default (Brian2 has several per time
-            # step); when other processes hold the cores, a spinning thread keeps its partner
-            # off a core: 4 s of the learning E/I network took over 9 minutes on 2 busy
-            # cores instead of 19 s. Passive threads sleep at barriers instead
-            brian2.device.run_environment_variables["OMP_WAIT_POLICY"] = "PASSIVE"
+        if threads > 1 and not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & set(os.environ):
+            # Brian2 meets several OpenMP barriers per time step. A thread that sleeps there at
+            # once (OMP_WAIT_POLICY=PASSIVE) is woken too late: 3 s of a 2500-neuron network
+            # took 75 s on two idle cores instead of 2.3 s. One that spins without bound (GCC's
+            # default spins for 300000 rounds) keeps its partner off a core that another
+            # process holds: 8.7 s instead of 4.7 s on one thread. A short spin, then sleep,
+            # is as fast as spinning on idle cores (2.1 s) and no slower than one thread on
+            # busy ones (4.7 s); see docs/cli.md
+            brian2.device.run_environment_variables["GOMP_SPINCOUNT"] = str(OMP_SPINCOUNT)
         _project = _Project(directory, use_cache, threads)
     else:
         brian2.prefs.codegen.target = backend
