@@ -11,7 +11,8 @@ Where the cache lives
     ``$HOMEOSTASIS_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/homeostasis/standalone``, else
     ``~/.cache/homeostasis/standalone``. Each entry is a directory named by its key holding
     the binary ``main`` and ``entry.json`` (the binary's SHA-256, Brian2 version, threads,
-    creation time). ``HOMEOSTASIS_CACHE=off`` compiles every project afresh.
+    creation time). ``HOMEOSTASIS_CACHE=off`` compiles every project afresh (and turns
+    the integration cache below off too; ``HOMEOSTASIS_CACHE=integration`` keeps it).
     ``homeostasis cache clear`` empties it, ``homeostasis cache info`` lists it.
 
 The key
@@ -63,7 +64,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_enabled", "project_key", "lookup", "publish", "evict", "clear", "entries",
+__all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "publish", "evict", "clear", "entries",
            "CacheEntry", "cached_integration", "integrations"]
 
 #: Files and directories of a project that are data or build products, not compiled input.
@@ -80,9 +81,21 @@ def cache_dir() -> Path:
     return Path(base) / "homeostasis" / "standalone"
 
 
+def _cache_setting() -> str:
+    return os.environ.get("HOMEOSTASIS_CACHE", "on").strip().lower()
+
+
 def cache_enabled() -> bool:
-    """False when ``HOMEOSTASIS_CACHE`` is ``off``, ``0``, ``no`` or ``false``."""
-    return os.environ.get("HOMEOSTASIS_CACHE", "on").strip().lower() not in ("off", "0", "no", "false")
+    """Whether compiled projects are cached: False when ``HOMEOSTASIS_CACHE`` is ``off``,
+    ``0``, ``no``, ``false`` or ``integration``."""
+    return _cache_setting() not in ("off", "0", "no", "false", "integration")
+
+
+def integration_cache_enabled() -> bool:
+    """Whether the integration cache is used: False when ``HOMEOSTASIS_CACHE`` is ``off``,
+    ``0``, ``no`` or ``false``. ``HOMEOSTASIS_CACHE=integration`` compiles every project but
+    keeps the integration cache (what one compilation per point costs, without sympy)."""
+    return _cache_setting() not in ("off", "0", "no", "false")
 
 
 @lru_cache(maxsize=None)
@@ -312,7 +325,7 @@ def cached_integration():
 
     table = StateUpdateMethod.stateupdaters
     names = [n for n in ("exact", "linear") if n in table and not isinstance(table[n], _CachedIntegration)]
-    if not cache_enabled() or not names:
+    if not integration_cache_enabled() or not names:
         yield
         return
     saved = {n: table[n] for n in names}

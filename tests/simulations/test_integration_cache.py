@@ -96,12 +96,17 @@ def test_a_damaged_file_is_derived_again(cache_root):
     assert method.calls == 3
 
 
-def test_cache_off_derives_every_time(cache_root, monkeypatch):
+def test_the_cache_setting_turns_the_integration_cache_off_and_on(cache_root, monkeypatch):
     from brian2.stateupdaters.base import StateUpdateMethod
 
     monkeypatch.setenv("HOMEOSTASIS_CACHE", "off")
     with cache.cached_integration():
         assert StateUpdateMethod.stateupdaters["exact"] is linear
+    monkeypatch.setenv("HOMEOSTASIS_CACHE", "integration")
+    with cache.cached_integration():
+        assert isinstance(StateUpdateMethod.stateupdaters["exact"], cache._CachedIntegration)
+    monkeypatch.setenv("HOMEOSTASIS_CACHE", "integration")  # projects compiled afresh, integration cached
+    assert not cache.cache_enabled()
     monkeypatch.delenv("HOMEOSTASIS_CACHE")
     with cache.cached_integration():
         assert isinstance(StateUpdateMethod.stateupdaters["exact"], cache._CachedIntegration)

@@ -192,3 +192,22 @@ def test_threads_is_checked_before_anything_runs(argv, capsys):
     assert main(["run", "synaptic-scaling", "--quick", *argv]) == 2
     assert "--threads" in capsys.readouterr().err
     assert "HOMEOSTASIS_THREADS" not in os.environ
+
+
+def test_openmp_threads_spin_briefly_at_barriers_unless_the_user_chose(monkeypatch):
+    """OMP_WAIT_POLICY=PASSIVE made two threads 30x slower than one on idle cores; an unbounded
+    spin starves a partner thread on busy ones (measured in docs/cli.md): a short spin is set,
+    and a user's own OpenMP setting is left alone."""
+    import brian2
+
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        monkeypatch.delenv(name, raising=False)
+    with simulation("cpp_standalone", threads=2):
+        env = dict(brian2.device.run_environment_variables)
+    assert env.get("GOMP_SPINCOUNT") == "20000" and "OMP_WAIT_POLICY" not in env
+    with simulation("cpp_standalone", threads=1):  # one thread meets no partner at a barrier
+        assert "GOMP_SPINCOUNT" not in brian2.device.run_environment_variables
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    with simulation("cpp_standalone", threads=2):
+        env = dict(brian2.device.run_environment_variables)
+    assert "GOMP_SPINCOUNT" not in env and "OMP_WAIT_POLICY" not in env  # inherited from the user's environment
