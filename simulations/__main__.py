@@ -1,6 +1,6 @@
 """``python -m simulations`` is the ``homeostasis`` command."""
 import sys
 
-from .cli import main
+from .cli import console
 
-sys.exit(main())
+sys.exit(console())
