@@ -103,7 +103,7 @@ def test_a_neuron_scale_set_point_is_a_run_time_value_too(cache_root, tmp_path, 
     assert high["first"] == low["rerun"] and low["first"] == high["rerun"]
 
 def _entry(cache_root) -> Path:
-    entries = [p for p in cache_root.iterdir() if not p.name.startswith(".")]
+    entries = [p for p in cache_root.iterdir() if not p.name.startswith(".") and p.name != "integration"]
     assert len(entries) == 1, entries
     return entries[0]
 
@@ -155,9 +155,11 @@ def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path
     results = [_result(p) for p in [_start(hz, tmp_path / "cache") for hz in (4.0, 9.0)]]
     assert results[0]["first"] == alone[0]["first"]
     assert results[1]["first"] == alone[1]["first"]
-    entries = [p for p in (tmp_path / "cache").iterdir()]
+    entries = [p for p in (tmp_path / "cache").iterdir() if p.name != "integration"]
     assert [p.name.startswith(".") for p in entries] == [False]  # one complete entry, no leftovers
     assert _check_entry(entries[0])
+    # both derived the neurons' integration and wrote it there: one whole file, no leftovers
+    assert [p.suffix for p in (tmp_path / "cache" / "integration").iterdir()] == [".txt"]
 
 
 def _check_entry(entry: Path) -> bool:
