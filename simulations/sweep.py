@@ -15,7 +15,7 @@ Store layout, under ``OUT/NAME/``::
     summary.csv, summary.png                            rebuilt from the store at the end
 
 A point writes no figure unless ``--figures`` is given: the sweep's figure is
-``summary.png``, and rendering a point's PNG and PDF (0.6-0.8 s) takes longer than a point
+``summary.png``, and rendering a point's PNG and PDF (0.6-1.1 s) takes longer than a point
 whose binary is cached simulates. ``homeostasis run NAME --set ...`` with a point's values
 draws its figure (on cpp_standalone from the cached binary).
 
