@@ -130,8 +130,10 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     temporary = None
     if backend == "cpp_standalone":
         # Brian2 numbers automatic names (``..._codeobject_1``) past the objects still alive;
-        # objects of an earlier run left in reference cycles would rename every code object
-        # and defeat both the cache and the incremental build, so collect them first
+        # objects of an earlier run left in reference cycles, or in the keys of Brian2's
+        # memoized parsing, would rename code objects and functions and defeat both the
+        # cache and the incremental build, so release and collect them first
+        _release_brian2_memos()
         gc.collect()
         kept = os.environ.get("HOMEOSTASIS_STANDALONE_DIR")
         use_cache = False
@@ -177,6 +179,29 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
             if temporary:  # results were read inside the block; the project is of no further use
                 shutil.rmtree(temporary, ignore_errors=True)
         brian2.prefs.codegen.target = previous_target
+
+
+def _release_brian2_memos():
+    """Empty Brian2's in-memory memos whose keys hold the variables of earlier models.
+
+    Brian2 memoizes parsing, integration and statement generation
+    (``brian2.utils.caching.cached``) with the resolved variables in the keys, and so keeps
+    objects of every earlier model alive, among them the binomial function of each
+    ``PoissonInput``. The next model's function is then named ``poissoninput_binomial_1``
+    instead of ``poissoninput_binomial``: other code for the same structure, so a second
+    point of a sweep in one worker compiled again. The expensive memo, the exact
+    integration, is on disk (:func:`simulations.cache.cached_integration`).
+    """
+    from brian2.codegen import translation
+    from brian2.parsing import sympytools
+    from brian2.stateupdaters.base import StateUpdateMethod
+    from brian2.stateupdaters.exact import LinearStateUpdater
+
+    for func in (StateUpdateMethod.apply_stateupdater, LinearStateUpdater.__call__, sympytools.str_to_sympy,
+                 translation.make_statements):
+        memo = getattr(func, "_cache", None)
+        if isinstance(memo, dict):
+            memo.clear()
 
 
 def _seed_at_run_time(device, seed: int, threads: int):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import Hz, Network, SpikeMonitor, mV, ms, pA, second
+from brian2 import Hz, Network, SpikeMonitor, mV, ms, nS, pA, second
 
 import models.runtime
 from homeostasis import AdaptiveThreshold, SynapticScaling
@@ -101,6 +101,43 @@ def test_a_neuron_scale_set_point_is_a_run_time_value_too(cache_root, tmp_path, 
     high = run_model(9.0, rerun_hz=3.0, scale="neuron")  # same structure: from the cache
     assert high["cached"] == [True]
     assert high["first"] == low["rerun"] and low["first"] == high["rerun"]
+
+def test_a_network_scale_set_point_and_learning_rate_are_run_time_values(tmp_path, monkeypatch):
+    """InhibitorySTDP's eta and alpha (from target_rate) are read by the I->E synapses from
+    the postsynaptic population: another set point runs the same binary, with the spikes of
+    a fresh build that holds it as a constant."""
+    from simulations.experiments.network_homeostasis import simulate_network
+
+    monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("HOMEOSTASIS_CACHE", "HOMEOSTASIS_STANDALONE_DIR", "HOMEOSTASIS_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(hz, eta_ns=0.04):
+        standalone_history(clear=True)
+        sim = simulate_network("istdp", target_rate=hz * Hz, eta=eta_ns * nS, n_e=160, n_i=40, inhibitory_inputs=20,
+                               n_background=100, learn=0.6 * second, perturb=0.4 * second, seed=2,
+                               backend="cpp_standalone")
+        (t,) = standalone_history(clear=True)
+        return sim, t["cached"]
+
+    low, cached = run(3.0)
+    assert not cached
+    high, cached = run(12.0)
+    assert cached  # a new set point: no compilation
+    slow, cached = run(12.0, eta_ns=0.004)
+    assert cached  # a new learning rate: no compilation either
+    # the set point moves the inhibitory weights: less inhibition for a higher set point
+    assert high["w_ie_nS"][-1] < low["w_ie_nS"][-1]
+    # and the learning rate sets the speed: a tenth of the rate, a fraction of the first change
+    first_step = lambda sim: abs(sim["w_ie_nS"][1] - sim["w_ie_nS"][0])  # noqa: E731 - after 250 ms
+    assert first_step(high) > 4 * first_step(slow), (first_step(high), first_step(slow))
+    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", False)
+    constant, cached = run(12.0)
+    assert not cached  # another structure: the values are constants of its code
+    np.testing.assert_array_equal(constant["spike_i"], high["spike_i"])
+    np.testing.assert_array_equal(constant["spike_t"], high["spike_t"])
+    np.testing.assert_array_equal(constant["w_ie_nS"], high["w_ie_nS"])
+
 
 def _entry(cache_root) -> Path:
     entries = [p for p in cache_root.iterdir() if not p.name.startswith(".") and p.name != "integration"]
