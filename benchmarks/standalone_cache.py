@@ -78,7 +78,7 @@ def cli_rerun(quick: bool):
     return {"cold": cold, "cached": warm, "cached_experiment": warm_exp, "simulation": s["run_seconds"]}
 
 
-def _sweep(targets, setting: str, figures: bool = False, integration: Path | None = None):
+def _sweep(targets, setting: str, figures: bool = False, integration: Path | None = None, keep: bool = False):
     """Run the points one after the other in a new process, as one sweep worker runs them.
 
     ``setting`` is ``HOMEOSTASIS_CACHE``: ``on`` compiles once, ``off`` or ``integration``
@@ -87,7 +87,8 @@ def _sweep(targets, setting: str, figures: bool = False, integration: Path | Non
     machine has them after any earlier run of the experiment. A process of its own per side,
     so that neither inherits the other's imports and Brian2's in-memory caches; the time is
     measured inside it, from the first point on. Returns wall and CPU seconds, the metrics
-    of every point, and a copy of the integrations the run left.
+    of every point, and with ``keep`` a copy of the integrations the run left (a temporary
+    directory the caller removes), else None.
     """
     code = f"""
 import json, sys
@@ -95,14 +96,14 @@ from benchmarks.standalone_cache import _points
 print(json.dumps(_points({list(targets)!r}, {figures!r})))
 """
     work = Path(tempfile.mkdtemp(prefix="bench_cache_sweep_"))
-    kept = Path(tempfile.mkdtemp(prefix="bench_cache_integration_")) / "integration"
+    kept = Path(tempfile.mkdtemp(prefix="bench_cache_integration_")) / "integration" if keep else None
     try:
         if integration is not None:
             shutil.copytree(integration, work / "cache" / "integration")
         with _env(HOMEOSTASIS_CACHE_DIR=work / "cache", HOMEOSTASIS_CACHE=setting,
                   HOMEOSTASIS_STANDALONE_DIR=None, HOMEOSTASIS_SWEEP_OUT=work / "out"):
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        if (work / "cache" / "integration").is_dir():
+        if keep:
             shutil.copytree(work / "cache" / "integration", kept)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -136,12 +137,13 @@ def sweep(small: bool):
     targets = [3, 5, 8] if small else [3, 4, 5, 6, 7, 8, 9, 10]
     n = len(targets)
     # a first sweep on a machine that never ran the model: both sides derive its integration
-    once_s, once_cpu, once, integration = _sweep(targets, "on")
+    once_s, once_cpu, once, integration = _sweep(targets, "on", keep=True)
     each_s, each_cpu, each, _ = _sweep(targets, "off")
     # the usual case: the integration is cached from an earlier run of the experiment
     warm_s, warm_cpu, warm, _ = _sweep(targets, "on", integration=integration)
     warm_each_s, warm_each_cpu, warm_each, _ = _sweep(targets, "integration", integration=integration)
     fig_s, fig_cpu, _, _ = _sweep(targets, "on", figures=True, integration=integration)
+    shutil.rmtree(integration.parent, ignore_errors=True)
     same = once == each == warm == warm_each
     # wall time is what a user waits for; on a shared machine it also measures the other
     # jobs, so the CPU time (compilers included) is printed beside it

@@ -149,10 +149,11 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
             # Brian2 meets several OpenMP barriers per time step. A thread that sleeps there at
             # once (OMP_WAIT_POLICY=PASSIVE) is woken too late: 3 s of a 2500-neuron network
             # took 75 s on two idle cores instead of 2.3 s. One that spins without bound (GCC's
-            # default spins for 300000 rounds) keeps its partner off a core that another
-            # process holds: 8.7 s instead of 4.7 s on one thread. A short spin, then sleep,
-            # is as fast as spinning on idle cores (2.1 s) and no slower than one thread on
-            # busy ones (4.7 s); see docs/cli.md
+            # default spins for 300000 rounds) keeps its partner off a core that other
+            # processes hold: 8.7 s instead of 4.7 s on one thread with both cores busy. A short
+            # spin, then sleep, is as fast as spinning on idle cores (2.1 s) and as one thread
+            # on two busy ones (4.7 s); with one core busy no policy makes two threads pay
+            # (docs/cli.md)
             brian2.device.run_environment_variables["GOMP_SPINCOUNT"] = str(OMP_SPINCOUNT)
         _project = _Project(directory, use_cache, threads)
     else:

@@ -64,8 +64,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "publish", "evict", "clear", "entries",
-           "CacheEntry", "cached_integration", "integrations"]
+__all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "publish", "evict",
+           "clear", "entries", "CacheEntry", "cached_integration", "integrations"]
 
 #: Files and directories of a project that are data or build products, not compiled input.
 _NOT_SOURCE = {"static_arrays", "results", "main", "make.deps", "winmake.log", "stdout.txt"}
@@ -284,24 +284,24 @@ class _CachedIntegration:
 
     def __call__(self, equations, variables=None, method_options=None):
         key = _integration_key(equations, variables or {}, method_options)
+        if key is None:
+            return self.method(equations, variables, method_options)
         path = cache_dir() / _INTEGRATION / f"{key}.txt"
-        if key is not None:
-            try:  # the first line is the checksum of the rest: a damaged file is derived again
-                digest, _, code = path.read_text().partition("\n")
-                if digest == hashlib.sha256(code.encode()).hexdigest():
-                    return code
-            except (OSError, UnicodeDecodeError):
-                pass
+        try:  # the first line is the checksum of the rest: a damaged file is derived again
+            digest, _, code = path.read_text().partition("\n")
+            if digest == hashlib.sha256(code.encode()).hexdigest():
+                return code
+        except (OSError, UnicodeDecodeError):
+            pass
         code = self.method(equations, variables, method_options)
-        if key is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{key}.", suffix=".partial",
-                                                 delete=False) as fh:
-                    fh.write(f"{hashlib.sha256(code.encode()).hexdigest()}\n{code}")
-                os.replace(fh.name, path)
-            except OSError:  # an unwritable cache costs the next process the derivation, no more
-                pass
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{key}.", suffix=".partial",
+                                             delete=False) as fh:
+                fh.write(f"{hashlib.sha256(code.encode()).hexdigest()}\n{code}")
+            os.replace(fh.name, path)
+        except OSError:  # an unwritable cache costs the next process the derivation, no more
+            pass
         return code
 
     def __repr__(self):

@@ -119,7 +119,7 @@ def _cache(args) -> int:
         return 0
     found = cache.entries()
     size = sum(e.get("size", 0) for e in found)
-    state = "" if cache.cache_enabled() else " (disabled: HOMEOSTASIS_CACHE=off)"
+    state = "" if cache.cache_enabled() else f" (compiled projects not used: HOMEOSTASIS_CACHE={os.environ['HOMEOSTASIS_CACHE']})"
     print(f"{root}: {len(found)} compiled project{'s' if len(found) != 1 else ''}, {size / 1e6:.1f} MB, "
           f"{integrations}{state}")
     for e in found:
