@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 __all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "rerun_network", "SimulationInterrupted",
@@ -120,7 +120,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     global _project
     import brian2
 
-    from .cache import cache_enabled, cached_integration
+    from .cache import cache_enabled, cached_integration, cached_templates, remembered_compiler_flags
 
     check_backend(backend)
     threads = threads_setting() if threads is None else int(threads)
@@ -134,7 +134,8 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         # memoized parsing, would rename code objects and functions and defeat both the
         # cache and the incremental build, so release and collect them first
         _release_brian2_memos()
-        gc.collect()
+        if _earlier_objects_alive():  # a full collection is a tenth of a second; skip it when idle
+            gc.collect()
         kept = os.environ.get("HOMEOSTASIS_STANDALONE_DIR")
         use_cache = False
         if directory is None and kept and project:
@@ -166,8 +167,11 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         brian2.seed(int(seed))
     try:
         # the exact integration of the linear neurons costs seconds of sympy in every new
-        # process; a cached structure's second run would spend more time there than running
-        with cached_integration():
+        # process, jinja2's compilation of Brian2's templates and the compiler flag checks of
+        # the compiled targets a sixth and a fifth of a second;
+        # a cached structure's second run would spend more time there than running
+        with (cached_integration(), cached_templates(),
+              remembered_compiler_flags() if backend != "numpy" else nullcontext()):
             yield
     finally:
         if backend == "cpp_standalone":
@@ -180,6 +184,15 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
             if temporary:  # results were read inside the block; the project is of no further use
                 shutil.rmtree(temporary, ignore_errors=True)
         brian2.prefs.codegen.target = previous_target
+
+
+def _earlier_objects_alive() -> bool:
+    """Whether any named Brian2 object is alive (or waits in a reference cycle) other than
+    the device's default clock and the magic network, which exist from the import on."""
+    from brian2.core.names import Nameable
+
+    return any(obj is not None and getattr(obj, "name", None) not in ("defaultclock", "magicnetwork")
+               for obj in (ref() for ref in Nameable.__instances__()))
 
 
 def _release_brian2_memos():

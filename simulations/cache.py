@@ -48,6 +48,22 @@ The integration cache
     built-in ones (a ``TimedArray``) are integrated afresh every time. A file is written
     with one rename and starts with the SHA-256 of its code; one that cannot be read or
     does not match its checksum is derived again.
+
+Code templates
+    Brian2 writes its code from jinja2 templates, which jinja2 compiles to Python in every
+    new process (a sixth of a second for a model on cpp_standalone). :func:`cached_templates`
+    gives Brian2's template environments jinja2's own bytecode cache
+    (``jinja2.FileSystemBytecodeCache``) in ``templates/brian2-VERSION/``: jinja2 checks each
+    file against its template's source and its own and Python's versions, and writes it with
+    one rename.
+
+Compiler flags
+    Before it writes a project, Brian2 compiles a test program for each of its compiler
+    flags to drop the ones the compiler rejects: six compilations, a fifth of a second, in
+    every new process, also when the binary then comes from the cache.
+    :func:`remembered_compiler_flags` keeps those answers in ``compiler-flags.json`` of the
+    cache directory, per toolchain (the compiler's version, machine and CPU model, as in
+    the key above); a file that cannot be read is ignored and written anew.
 """
 from __future__ import annotations
 
@@ -65,12 +81,19 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "publish", "evict",
-           "clear", "entries", "CacheEntry", "cached_integration", "integrations"]
+           "clear", "entries", "CacheEntry", "cached_integration", "integrations", "remembered_compiler_flags",
+           "cached_templates"]
 
 #: Files and directories of a project that are data or build products, not compiled input.
 _NOT_SOURCE = {"static_arrays", "results", "main", "make.deps", "winmake.log", "stdout.txt"}
 #: Subdirectory of the cache directory holding the integration cache.
 _INTEGRATION = "integration"
+#: Subdirectory of the cache directory holding Brian2's compiled code templates.
+_TEMPLATES = "templates"
+#: File of the cache directory holding which compiler flags the compiler accepts.
+_FLAGS = "compiler-flags.json"
+#: What the cache directory holds besides compiled projects.
+_DERIVED = (_INTEGRATION, _TEMPLATES, _FLAGS)
 
 
 def cache_dir() -> Path:
@@ -210,7 +233,7 @@ def entries() -> list:
     root = cache_dir()
     out = []
     for entry_dir in sorted(root.iterdir()) if root.is_dir() else ():
-        if entry_dir.name.startswith(".") or entry_dir.name == _INTEGRATION or not entry_dir.is_dir():
+        if entry_dir.name.startswith(".") or entry_dir.name in _DERIVED or not entry_dir.is_dir():
             continue
         try:
             entry = CacheEntry(json.loads((entry_dir / "entry.json").read_text()))
@@ -227,14 +250,16 @@ def integrations() -> int:
 
 
 def clear() -> int:
-    """Remove every entry, the integration cache and leftovers of interrupted writes; returns
+    """Remove every entry, the integration cache, the templates, the compiler flags and leftovers of
+    interrupted writes; returns
     how many compiled projects were removed."""
     root = cache_dir()
     if not root.is_dir():
         return 0
     n = 0
+    (root / _FLAGS).unlink(missing_ok=True)
     for path in root.iterdir():
-        if path.name == _INTEGRATION:
+        if path.name in (_INTEGRATION, _TEMPLATES):
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_dir() and not path.name.startswith("."):
             n += 1
@@ -335,3 +360,104 @@ def cached_integration():
         yield
     finally:
         table.update(saved)
+
+
+def _write_atomically(path: Path, text: str):
+    """Write ``text`` to ``path`` under a temporary name and rename it: readers see all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".partial",
+                                     delete=False) as fh:
+        fh.write(text)
+    os.replace(fh.name, path)
+
+
+@contextmanager
+def remembered_compiler_flags():
+    """Within the block, Brian2 takes the compiler flags it checked in an earlier process from
+    ``compiler-flags.json`` of the cache directory, and what it checks anew is added there.
+
+    Does nothing when the cache is disabled (``HOMEOSTASIS_CACHE=off``).
+
+    Examples
+    --------
+    >>> from brian2.codegen.cpp_prefs import get_compiler_and_args
+    >>> with remembered_compiler_flags():  # doctest: +SKIP
+    ...     compiler, flags = get_compiler_and_args()
+    """
+    from brian2.codegen import cpp_prefs
+
+    if not integration_cache_enabled():
+        yield
+        return
+    memo = cpp_prefs._compiler_flag_compatibility  # {(compiler command, flag): accepted}
+    path = cache_dir() / _FLAGS
+    toolchain = hashlib.sha256(_toolchain().encode()).hexdigest()[:32]
+    try:
+        stored = json.loads(path.read_text())
+        known = stored[toolchain] if isinstance(stored, dict) else []
+        for compiler, flag, accepted in known:
+            if isinstance(compiler, str) and isinstance(flag, str) and isinstance(accepted, bool):
+                memo.setdefault((compiler, flag), accepted)
+    except (OSError, ValueError, KeyError, TypeError):
+        stored = {}  # none yet, or unreadable: checked anew and written whole
+    before = dict(memo)
+    try:
+        yield
+    finally:
+        if memo != before:
+            stored = stored if isinstance(stored, dict) else {}
+            stored[toolchain] = sorted([c, f, a] for (c, f), a in memo.items())
+            try:
+                _write_atomically(path, json.dumps(stored, indent=1) + "\n")
+            except OSError:  # an unwritable cache costs the next process the checks, no more
+                pass
+
+
+def _templaters() -> list:
+    """The templaters of Brian2's code object classes (one jinja2 environment each)."""
+    from brian2.codegen.codeobject import CodeObject
+
+    found, classes = [], [CodeObject]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        templater = cls.__dict__.get("templater")
+        if templater is not None and templater not in found:
+            found.append(templater)
+    return found
+
+
+@contextmanager
+def cached_templates():
+    """Within the block, Brian2's code templates are compiled by jinja2 once and kept in
+    ``templates/`` of the cache directory (see the module docstring).
+
+    Does nothing when the cache is disabled (``HOMEOSTASIS_CACHE=off``).
+
+    Examples
+    --------
+    >>> from brian2 import NeuronGroup, ms, run
+    >>> with cached_templates():  # doctest: +SKIP
+    ...     group = NeuronGroup(1, "dv/dt = -v / (10*ms) : 1")
+    ...     run(1 * ms)
+    """
+    import brian2
+    from jinja2 import FileSystemBytecodeCache
+
+    directory = cache_dir() / _TEMPLATES / f"brian2-{brian2.__version__}"
+    try:
+        if not integration_cache_enabled():
+            raise OSError("disabled")
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:  # off, or an unwritable cache: jinja2 compiles the templates, as without it
+        yield
+        return
+    environments = [templater.env for templater in _templaters()]
+    saved = [env.bytecode_cache for env in environments]
+    for env in environments:
+        env.bytecode_cache = FileSystemBytecodeCache(str(directory))
+    try:
+        yield
+    finally:
+        for env, previous in zip(environments, saved):
+            env.bytecode_cache = previous

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -214,13 +215,19 @@ def run_experiment(name: str, overrides: dict | None = None, seed: int = 0, quic
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
         (tmp / "metrics.json").write_text(json.dumps(jsonable(metrics), indent=2, sort_keys=False) + "\n")
-        np.savez_compressed(tmp / "data.npz", **{k: np.asarray(v) for k, v in result.data.items()})
-        if result.figure is not None and figures:
-            result.figure.savefig(tmp / "figure.png", dpi=150)
-            # the first draw solved the constrained layout; the PDF keeps those positions
-            # instead of solving it again (a fifth of a cached sweep point's time)
-            result.figure.set_layout_engine("none")
-            result.figure.savefig(tmp / "figure.pdf")
+        arrays = {k: np.asarray(v) for k, v in result.data.items()}
+        # zlib releases the GIL, so the archive compresses on another core while the figure
+        # renders (a quarter of a second for the weight traces of synaptic-scaling); leaving
+        # the block waits for it, also when rendering fails or is interrupted
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            archive = pool.submit(np.savez_compressed, tmp / "data.npz", **arrays)
+            if result.figure is not None and figures:
+                result.figure.savefig(tmp / "figure.png", dpi=150)
+                # the first draw solved the constrained layout; the PDF keeps those positions
+                # instead of solving it again (a fifth of a cached sweep point's time)
+                result.figure.set_layout_engine("none")
+                result.figure.savefig(tmp / "figure.pdf")
+            archive.result()
         if result.figure is not None:
             import matplotlib.pyplot as plt
 

@@ -330,3 +330,36 @@ def test_brians_graceful_stop_is_off_during_a_run_and_restored_after():
         run_network(net, 20 * ms, progress=False)
     assert seen and not any(seen)
     assert brian2.prefs.core.stop_on_keyboard_interrupt is True
+
+
+def test_ctrl_c_while_the_figure_renders_leaves_no_archive_or_thread_behind(tmp_path, monkeypatch):
+    # data.npz is compressed on a worker thread while the figure renders; an interrupt in the
+    # renderer must still wait for that thread and leave nothing half-written
+    import matplotlib.figure
+    import numpy as np
+
+    @experiment("toy-figure", "A result with a figure and a large archive (tests).", params=[],
+                figure=True, required_metrics=[])
+    def toy(p, ctx):
+        fig = matplotlib.figure.Figure()
+        fig.add_subplot().plot([0, 1], [1, 0])
+        return Result({}, data={"x": np.random.default_rng(0).normal(size=(1000, 1000))}, figure=fig)
+
+    try:
+        good = run_experiment("toy-figure", out=tmp_path, progress=False)
+        assert np.load(good / "data.npz")["x"].shape == (1000, 1000)
+        before, threads = _snapshot(tmp_path), threading.active_count()
+
+        def interrupted(self, fname, **kwargs):
+            if str(fname).endswith(".pdf"):
+                raise KeyboardInterrupt
+            return original(self, fname, **kwargs)
+
+        original = matplotlib.figure.Figure.savefig
+        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            run_experiment("toy-figure", out=tmp_path, progress=False)
+        assert _snapshot(tmp_path) == before
+        assert threading.active_count() == threads
+    finally:
+        reg._REGISTRY.pop("toy-figure", None)

@@ -139,8 +139,12 @@ def test_a_network_scale_set_point_and_learning_rate_are_run_time_values(tmp_pat
     np.testing.assert_array_equal(constant["w_ie_nS"], high["w_ie_nS"])
 
 
+#: What the cache directory holds besides compiled projects.
+DERIVED = ("integration", "templates", "compiler-flags.json")
+
+
 def _entry(cache_root) -> Path:
-    entries = [p for p in cache_root.iterdir() if not p.name.startswith(".") and p.name != "integration"]
+    entries = [p for p in cache_root.iterdir() if not p.name.startswith(".") and p.name not in DERIVED]
     assert len(entries) == 1, entries
     return entries[0]
 
@@ -192,9 +196,11 @@ def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path
     results = [_result(p) for p in [_start(hz, tmp_path / "cache") for hz in (4.0, 9.0)]]
     assert results[0]["first"] == alone[0]["first"]
     assert results[1]["first"] == alone[1]["first"]
-    entries = [p for p in (tmp_path / "cache").iterdir() if p.name != "integration"]
+    entries = [p for p in (tmp_path / "cache").iterdir() if p.name not in DERIVED]
     assert [p.name.startswith(".") for p in entries] == [False]  # one complete entry, no leftovers
     assert _check_entry(entries[0])
+    # both wrote the compiler flags they checked: one whole file
+    assert json.loads((tmp_path / "cache" / "compiler-flags.json").read_text())
     # both derived the neurons' integration and wrote it there: one whole file, no leftovers
     assert [p.suffix for p in (tmp_path / "cache" / "integration").iterdir()] == [".txt"]
 
@@ -215,10 +221,14 @@ def test_cache_info_lists_entries_and_clear_removes_them(tmp_path, monkeypatch, 
     (tmp_path / "integration").mkdir()  # the integration cache (test_integration_cache.py)
     for name in ("c1.txt", "c2.txt"):
         (tmp_path / "integration" / name).write_text("checksum\ncode")
+    (tmp_path / "templates" / "brian2-x").mkdir(parents=True)  # test_template_cache.py
+    (tmp_path / "templates" / "brian2-x" / "__jinja2_0.cache").write_bytes(b"j2")
+    (tmp_path / "compiler-flags.json").write_text("{}")  # test_compiler_flags.py
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert "2 compiled projects" in out and "a" * 32 in out and "threads 2" in out
-    assert "2 integrations" in out and "integration " not in out.split("\n", 1)[1]  # not listed as a project
+    listed = out.split("\n", 1)[1]
+    assert "2 integrations" in out and not any(name in listed for name in DERIVED)  # not listed as projects
     assert main(["cache", "clear"]) == 0
     assert "removed 2 compiled projects and 2 integrations" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["main"]
