@@ -427,6 +427,27 @@ def _templaters() -> list:
     return found
 
 
+def _bytecode_cache(directory: Path):
+    """jinja2's ``FileSystemBytecodeCache`` in ``directory``, for which a file it cannot read or
+    write (a full disk, a read-only cache) is a template compiled afresh, not an error."""
+    from jinja2 import FileSystemBytecodeCache
+
+    class TolerantBytecodeCache(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket):
+            try:
+                super().load_bytecode(bucket)
+            except OSError:
+                bucket.reset()
+
+        def dump_bytecode(self, bucket):
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return TolerantBytecodeCache(str(directory))
+
+
 @contextmanager
 def cached_templates():
     """Within the block, Brian2's code templates are compiled by jinja2 once and kept in
@@ -442,7 +463,6 @@ def cached_templates():
     ...     run(1 * ms)
     """
     import brian2
-    from jinja2 import FileSystemBytecodeCache
 
     directory = cache_dir() / _TEMPLATES / f"brian2-{brian2.__version__}"
     try:
@@ -454,8 +474,9 @@ def cached_templates():
         return
     environments = [templater.env for templater in _templaters()]
     saved = [env.bytecode_cache for env in environments]
+    bytecode = _bytecode_cache(directory)
     for env in environments:
-        env.bytecode_cache = FileSystemBytecodeCache(str(directory))
+        env.bytecode_cache = bytecode
     try:
         yield
     finally:

@@ -85,3 +85,20 @@ def test_nothing_is_kept_with_the_cache_off(compilations, tmp_path, monkeypatch)
     monkeypatch.setenv("HOMEOSTASIS_CACHE", "off")
     _run()
     assert compilations and not (tmp_path / "cache").exists()
+
+
+def test_a_cache_that_cannot_be_written_or_read_costs_a_compilation_not_the_run(compilations, tmp_path,
+                                                                               monkeypatch):
+    import jinja2.bccache
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    code, v = _run()  # written
+    _forget_templates()
+    compilations.clear()
+    monkeypatch.setattr(jinja2.bccache, "open", full_disk, raising=False)  # reading fails
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", full_disk)  # and writing
+    again, v_again = _run()
+    assert len(compilations) >= 3 and again == code
+    np.testing.assert_array_equal(v_again, v)
