@@ -12,13 +12,35 @@ fraction of active neurons, or by the mean rate of the whole network. In generat
 """
 from __future__ import annotations
 
-from brian2 import NeuronGroup, Synapses
+from brian2 import Equations, NeuronGroup, Synapses
 
-__all__ = ["population_controller"]
+from models import runtime as runtime_module
+
+__all__ = ["population_controller", "controller_group"]
+
+
+def controller_group(equations: str, namespace: dict, runtime: dict | None = None, **kwargs) -> NeuronGroup:
+    """The one-neuron group of a controller, with ``runtime`` as run-time parameters.
+
+    Each entry of ``runtime`` becomes a ``(shared, constant)`` variable of the group with that
+    value (:func:`models.runtime.set_parameter`), so the controller's code is the same for
+    every value and a compiled cpp_standalone project serves them all; with
+    ``models.runtime.RUNTIME_PARAMETERS`` off they are constants of the namespace instead.
+    ``kwargs`` go to :class:`~brian2.NeuronGroup`.
+    """
+    runtime = dict(runtime or {}) if runtime_module.RUNTIME_PARAMETERS else {}
+    eqs = Equations(equations)
+    for var, value in runtime.items():
+        eqs += Equations(runtime_module.declaration(var, value))
+    constants = {k: v for k, v in namespace.items() if k not in runtime}
+    ctrl = NeuronGroup(1, eqs, namespace=constants, method="euler", **kwargs)
+    for var, value in runtime.items():
+        runtime_module.set_parameter(ctrl, var, value)
+    return ctrl
 
 
 def population_controller(group, name: str, equations: str, gather: str, broadcast: str,
-                          namespace: dict, initial: dict | None = None) -> list:
+                          namespace: dict, initial: dict | None = None, runtime=()) -> list:
     """Brian2 objects of a controller acting on every neuron of ``group``.
 
     Parameters
@@ -39,13 +61,16 @@ def population_controller(group, name: str, equations: str, gather: str, broadca
         Constants of the controller equations.
     initial : dict, optional
         Initial values of controller variables.
+    runtime : iterable of str, optional
+        Names of ``namespace`` (set points, time constants) the controller group reads as
+        run-time parameters (:func:`controller_group`).
 
     Returns
     -------
     list
         The controller group and its two synapse objects, ready for a Network.
     """
-    ctrl = NeuronGroup(1, equations, namespace=namespace, method="euler", name=name)
+    ctrl = controller_group(equations, namespace, {k: namespace[k] for k in runtime}, name=name)
     for var, value in (initial or {}).items():
         setattr(ctrl, var, value)
     up = Synapses(group, ctrl, model=gather, namespace=namespace, name=f"{name}_gather")

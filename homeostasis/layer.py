@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from brian2 import (DimensionMismatchError, Hz, NeuronGroup, Synapses, amp, get_dimensions, have_same_dimensions,
+from brian2 import (DimensionMismatchError, Hz, Synapses, amp, get_dimensions, have_same_dimensions,
                     linked_var, ms, pA, siemens)
 
 from models.contribution import Contribution, Regular
 from models.parameters import param
 
+from .controller import controller_group
 from .mechanism import Mechanism
 from .rate import RATE_DT, rate_trace
 
@@ -203,15 +204,19 @@ class InhibitoryPool(Mechanism):
                      "tau_gain": self.tau_gain}
         name = f"{group.name}_pool_gain"
         # the controller reads slow traces: it and its gathering synapses run every RATE_DT
-        ctrl = NeuronGroup(1, """
-                           A : 1
-                           R : Hz
-                           dlog_g/dt = (A - target_active_fraction) / tau_gain : 1
-                           """, namespace=namespace, method="euler", dt=RATE_DT, name=name)
-        gather = Synapses(group, ctrl, model="""
-                          A_post = int(r_pre > active_rate) / N_incoming : 1 (summed)
+        # set point and time constant are run-time values of the controller (models.runtime);
+        # the threshold of "active" is read by the gathering synapses, from the controller
+        ctrl = controller_group("""
+                                A : 1
+                                R : Hz
+                                dlog_g/dt = (A - target_active_fraction) / tau_gain : 1
+                                """, namespace, runtime=namespace, dt=RATE_DT, name=name)
+        active = "active_rate_post" if "active_rate" in ctrl.variables else "active_rate"
+        gather = Synapses(group, ctrl, model=f"""
+                          A_post = int(r_pre > {active}) / N_incoming : 1 (summed)
                           R_post = r_pre : Hz (summed)
-                          """, namespace=namespace, dt=RATE_DT, name=f"{name}_gather")
+                          """, namespace={k: v for k, v in namespace.items() if k not in ctrl.variables},
+                          dt=RATE_DT, name=f"{name}_gather")
         gather.connect()
         # the pool reads the controller's summed rate and gain through linked variables and sets
         # its drive every RATE_DT (a summed variable would be recomputed at every step of the pool)

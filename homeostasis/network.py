@@ -173,8 +173,9 @@ class GlobalHomeostasis(Mechanism):
         return Contribution(
             equations="g_global : 1",
             requires=(rate_trace(self.tau_r),),
-            initial={"g_global": 1.0, "r": self.target_rate},
-            namespace={"target_rate": self.target_rate},
+            # the rate traces start at the set point, read from the run-time parameter
+            initial={"g_global": 1.0, "r": "target_rate"},
+            runtime={"target_rate": self.target_rate},
             synapses={"inh": SynapseTerms(weight_factor="g_global_post")},
         )
 
@@ -188,4 +189,7 @@ class GlobalHomeostasis(Mechanism):
             gather="R_post = r_pre / N_incoming : Hz (summed)",
             broadcast="g_global_post = exp(log_g_pre) : 1 (summed)",
             namespace={"target_rate": self.target_rate, "tau_global": self.tau_global},
+            # a sweep over the set point or the time constant on cpp_standalone runs one
+            # compiled project (models.runtime)
+            runtime=("target_rate", "tau_global"),
         )

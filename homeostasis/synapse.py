@@ -167,7 +167,8 @@ class WeightSumNormalization(Mechanism):
         return Contribution(
             equations=f"w_sum : {unit_text}",
             namespace={"w_total": self.w_total},
+            # the total is a run-time value of the synapses (models.runtime)
             synapses={"exc": SynapseTerms(model=f"w_sum_post = w : {unit_text} (summed)",
                                           regular=(Regular(rescale, self.interval, when="after_groups"),),
-                                          namespace={"w_total": self.w_total})},
+                                          runtime={"w_total": self.w_total})},
         )

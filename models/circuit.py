@@ -190,7 +190,7 @@ class Circuit:
         )
         eqs = Equations(model.equations())
         for var, value in runtime.items():
-            eqs += Equations(f"{var} : {_unit_string(value)} (shared, constant)")
+            eqs += Equations(runtime_module.declaration(var, value))
         for var, value in adaptable.items():
             if var not in claimed:
                 eqs += Equations(f"{var} : {_unit_string(value)}")
@@ -329,15 +329,24 @@ class Circuit:
         # counts it last, after the rules read the value before the spike
         pre_code = "\n".join(s for s in [transmit] + pre_on + [t.on_pre for _, t in terms] if s.strip())
         post_code = "\n".join(s for s in [on_post or ""] + [t.on_post for _, t in terms] + post_on if s.strip())
+        # run-time parameters of the synapses are checked against the constants like any name
+        runtime = (merge_namespaces([(owner, t.runtime) for owner, t in terms])
+                   if runtime_module.RUNTIME_PARAMETERS else {})
         ns = merge_namespaces([(f"population {target.name}", pop.namespace)]
                               + [(owner, t.namespace) for owner, t in terms]
+                              + [(owner, t.runtime) for owner, t in terms]
                               + [("the spike traces", trace_ns),
                                  (f"the namespace of the connection onto {target.name}", dict(namespace or {}))])
+        for var, value in runtime.items():
+            eqs += Equations(runtime_module.declaration(var, value))
         syn_name = name or f"{self.name}_{getattr(source, 'name', 'src')}_to_{target.name}_{role}"
         syn = Synapses(source, target, model=eqs, on_pre=pre_code, on_post=post_code or None,
-                       namespace=ns, delay=delay, method=method, name=syn_name)
+                       namespace={k: v for k, v in ns.items() if k not in runtime}, delay=delay, method=method,
+                       name=syn_name)
         kw = {k: v for k, v in dict(p=p, i=i, j=j, condition=condition).items() if v is not None}
         syn.connect(**kw) if kw else syn.connect()
+        for var, value in runtime.items():  # Brian2 sets synapse variables once connected
+            runtime_module.set_parameter(syn, var, value)
         syn.w = weight
         pop.roles_connected.add(role)
         self._objects.append(syn)

@@ -119,6 +119,12 @@ class SynapseTerms:
         the same values, at a higher cost.
     regular : tuple of Regular
         Blocks run regularly on the synapses (a rescaling of the weights).
+    runtime : dict
+        Constants the statements refer to that a user may change from run to run (learning
+        rates, bounds, set points): ``(shared, constant)`` variables of the synapses given
+        their values when built (:mod:`models.runtime`), so that on cpp_standalone one
+        compiled project serves every value. With ``models.runtime.RUNTIME_PARAMETERS``
+        off they are constants of the namespace, like ``namespace``.
     """
 
     model: str = ""
@@ -129,6 +135,7 @@ class SynapseTerms:
     pre_traces: tuple = ()
     post_traces: tuple = ()
     regular: tuple = ()
+    runtime: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -139,6 +139,9 @@ class PairSTDP(HebbianRule):
             # to a power mu < 1 is NaN
             on_post=f"w = clip(w + {g}eta_post * {pre.presynaptic} * w_max * clip(1 - w / w_max, 0, 1)**mu, "
                     "0 * w_max, w_max)",
+            # constants of the code: Brian2 reserves the suffixes _pre and _post for the
+            # neurons' variables, so eta_pre and eta_post cannot be variables of the synapses
+            # (TripletSTDP's parameters are run-time values)
             namespace={k: getattr(self, k) for k in ("eta_pre", "eta_post", "w_max", "mu")},
             pre_traces=(pre,),
             post_traces=(post,),
@@ -269,7 +272,9 @@ class TripletSTDP(HebbianRule):
         return SynapseTerms(
             on_pre=f"w = clip(w - {g} * A2_minus * {o1.postsynaptic}, 0 * w_max, w_max)",
             on_post=f"w = clip(w + {g} * A3_plus * {r1.presynaptic} * {o2.postsynaptic}, 0 * w_max, w_max)",
-            namespace={k: getattr(self, k) for k in ("A3_plus", "A2_minus", "w_max")},
+            # amplitudes and bound are run-time values of the synapses: a sweep over them on
+            # cpp_standalone runs one compiled project (models.runtime)
+            runtime={k: getattr(self, k) for k in ("A3_plus", "A2_minus", "w_max")},
             pre_traces=(r1,),
             post_traces=(o1, o2),
         )

@@ -32,13 +32,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from brian2 import DimensionMismatchError, get_dimensions
+from brian2 import DimensionMismatchError, get_dimensions, get_unit
 
-__all__ = ["RUNTIME_PARAMETERS", "set_parameter", "parameter_file", "standalone_device"]
+__all__ = ["RUNTIME_PARAMETERS", "set_parameter", "parameter_file", "standalone_device", "declaration"]
 
 #: Whether contributions' ``runtime`` parameters become shared variables (True) or stay
 #: constants of the namespace (False).
 RUNTIME_PARAMETERS = True
+
+
+def declaration(name: str, value) -> str:
+    """The equation line declaring run-time parameter ``name`` with the unit of ``value``.
+
+    Examples
+    --------
+    >>> from brian2 import Hz
+    >>> declaration("target_rate", 5 * Hz)
+    'target_rate : hertz (shared, constant)'
+    >>> declaration("A0", 0.1)
+    'A0 : 1 (shared, constant)'
+    """
+    dim = get_dimensions(value)
+    unit = "1" if dim is get_dimensions(1) else repr(get_unit(dim))
+    return f"{name} : {unit} (shared, constant)"
 
 
 def standalone_device():

@@ -69,3 +69,32 @@ def test_a_new_run_time_value_changes_the_result(monkeypatch):
                          ("theta_plus", "tau_theta")))
     _, other = simulate("SpikeTriggeredThreshold", True, monkeypatch)
     assert other[0].size < 0.8 * base[0].size  # a larger increment per spike: fewer spikes
+
+
+def test_a_layer_controller_reads_its_set_point_at_run_time(monkeypatch):
+    """The controller group of InhibitoryPool (layer scale) holds its set point, time
+    constant and activity threshold as run-time values, with the spikes of constants."""
+    from brian2 import nA
+
+    from homeostasis import InhibitoryPool
+
+    def run(runtime: bool):
+        monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", runtime)
+        start_scope()
+        seed(5)
+        c = Circuit("rtpool")
+        L = c.population("L", CurrentLIF(), 40, [InhibitoryPool(target_active_fraction=0.3, tau_gain=200 * ms)],
+                         I_ext=np.linspace(0.2, 0.8, 40) * nA)
+        spikes = c.add(SpikeMonitor(L, name="rtpool_spikes"))
+        net = c.network()
+        net.run(0.8 * second, namespace={})
+        return net["rtpool_L_pool_gain"], np.asarray(spikes.i), np.asarray(spikes.t / ms)
+
+    ctrl, *on = run(True)
+    for name in ("target_active_fraction", "tau_gain", "active_rate"):
+        assert ctrl.variables[name].scalar and ctrl.variables[name].constant, name
+    ctrl, *off = run(False)
+    assert "target_active_fraction" not in ctrl.variables
+    assert on[0].size > 50 and len(set(on[0])) < 40  # spikes, and the pool silenced some neurons
+    for a, b in zip(on, off):
+        np.testing.assert_array_equal(a, b)

@@ -139,6 +139,54 @@ def test_a_network_scale_set_point_and_learning_rate_are_run_time_values(tmp_pat
     np.testing.assert_array_equal(constant["w_ie_nS"], high["w_ie_nS"])
 
 
+def test_controller_and_synapse_parameters_are_run_time_values(tmp_path, monkeypatch):
+    """A network-scale controller's set point and time constant (GlobalHomeostasis), a
+    synapse-scale total (WeightSumNormalization) and a Hebbian rule's amplitudes and bound
+    (TripletSTDP) are run-time values: new ones run the same binary, with the spikes and
+    weights of a fresh build that holds them as constants."""
+    from homeostasis import GlobalHomeostasis, WeightSumNormalization
+    from models.hebbian import TripletSTDP
+
+    monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("HOMEOSTASIS_CACHE", "HOMEOSTASIS_STANDALONE_DIR", "HOMEOSTASIS_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(target_hz, tau_s, total_pa, a3_pa):
+        standalone_history(clear=True)
+        with simulation("cpp_standalone", seed=4):
+            c = Circuit("rtctl")
+            E = c.population("E", CurrentLIF(), 10, [
+                GlobalHomeostasis(target_rate=target_hz * Hz, tau_global=tau_s * second, tau_r=100 * ms),
+                WeightSumNormalization(w_total=total_pa * pA, interval=100 * ms)])
+            exc = c.add(poisson_source(40, 15 * Hz, name="rtctl_exc"))
+            inh = c.add(poisson_source(20, 20 * Hz, name="rtctl_inh"))
+            S = c.connect(exc, E, "exc", weight="rand() * 40 * pA",
+                          plasticity=[TripletSTDP(A3_plus=a3_pa * pA, A2_minus=0.5 * pA, w_max=80 * pA)])
+            c.connect(inh, E, "inh", weight=30 * pA, p=0.5)
+            spikes = SpikeMonitor(E, name="rtctl_spikes")
+            net = Network(c.network(), spikes)
+            run_network(net, 1.5 * second, progress=False, namespace={})
+            out = {"i": np.array(spikes.i), "t": np.array(spikes.t / ms), "w": np.array(S.w / pA),
+                   "g": np.array(E.g_global)}
+        (history,) = standalone_history(clear=True)
+        return out, history["cached"]
+
+    first, cached = run(5.0, 1.0, 300.0, 2.0)
+    assert not cached
+    new, cached = run(12.0, 0.5, 500.0, 6.0)
+    assert cached  # every value new: no compilation
+    # the values reached the binary: each neuron's inputs sum to the new total (up to the
+    # plasticity since the last rescale), and the gain moved otherwise
+    assert first["w"].sum() == pytest.approx(10 * 300.0, rel=0.05)
+    assert new["w"].sum() == pytest.approx(10 * 500.0, rel=0.05)
+    assert not np.array_equal(first["g"], new["g"])
+    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", False)
+    constant, cached = run(12.0, 0.5, 500.0, 6.0)
+    assert not cached  # another structure: the values are constants of its code
+    for key in ("i", "t", "w", "g"):
+        np.testing.assert_array_equal(constant[key], new[key])
+
+
 #: What the cache directory holds besides compiled projects.
 DERIVED = ("integration", "templates", "compiler-flags.json")
 
