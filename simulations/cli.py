@@ -313,14 +313,19 @@ def console() -> int:
     loaded that took 0.45 s of every command, a tenth of a cached cpp_standalone run. The
     process is about to end, so its objects are frozen out of that collection instead.
     """
-    code = main()
+    code = main(exiting=True)
     gc.freeze()
     return code
 
 
-def main(argv=None) -> int:
+def main(argv=None, *, exiting: bool = False) -> int:
     """Run the ``homeostasis`` command line with ``argv`` (default: ``sys.argv[1:]``); returns
-    the exit status."""
+    the exit status.
+
+    ``exiting``: the process ends when this returns (:func:`console`). After a Ctrl+C, later
+    ones are then ignored up to the exit, so that one arriving during the shutdown cannot
+    turn the exit status 130 into a death by signal; otherwise the SIGINT handler the
+    caller had is restored."""
     from brian2 import DimensionMismatchError
 
     from .backend import SimulationInterrupted
@@ -374,7 +379,7 @@ def main(argv=None) -> int:
         print(f"homeostasis {args.command}: interrupted (Ctrl+C); {detail}", file=sys.stderr)
         return 130
     finally:
-        if previous is not None:
+        if previous is not None and not (exiting and signal.getsignal(signal.SIGINT) == signal.SIG_IGN):
             signal.signal(signal.SIGINT, previous)
         if threads_before is None:  # main() may be called again in this process (tests)
             os.environ.pop("HOMEOSTASIS_THREADS", None)

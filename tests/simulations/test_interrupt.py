@@ -363,3 +363,27 @@ def test_ctrl_c_while_the_figure_renders_leaves_no_archive_or_thread_behind(tmp_
         assert threading.active_count() == threads
     finally:
         reg._REGISTRY.pop("toy-figure", None)
+
+
+@pytest.mark.parametrize("exiting", [False, True])
+def test_after_a_ctrl_c_the_exiting_command_ignores_later_ones(exiting, tmp_path):
+    # the console script (exiting=True) ends right after main: a second Ctrl+C during its
+    # shutdown must not turn the status 130 into a death by SIGINT; an in-process caller
+    # gets its own handler back
+    from simulations.cli import main
+
+    @experiment("toy-ctrl-c", "Presses Ctrl+C on itself (tests).", params=[], figure=False, required_metrics=[])
+    def toy(p, ctx):
+        signal.raise_signal(signal.SIGINT)
+        time.sleep(0.05)  # handled between bytecodes
+        return Result({})
+
+    mine = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(["run", "toy-ctrl-c", "--out", str(tmp_path)], exiting=exiting) == 130
+        expected = signal.SIG_IGN if exiting else signal.default_int_handler
+        assert signal.getsignal(signal.SIGINT) == expected
+        assert not (tmp_path / "toy-ctrl-c").exists()
+    finally:
+        signal.signal(signal.SIGINT, mine)
+        reg._REGISTRY.pop("toy-ctrl-c", None)
