@@ -301,12 +301,13 @@ def _build_and_run(device, run_args=None):
 
 
 def _canonical_main_queue(device):
-    """Sort each run of consecutive single-value assignments to distinct arrays by array name.
+    """Sort each run of consecutive single-value assignments by array name.
 
     Brian2 starts the clocks of a run by iterating over a set, so the order of their
     ``t = 0`` lines in ``main.cpp`` changes from process to process; the same model would
     then have another cache key each time. Assignments of constants to distinct arrays
-    commute, so sorting them changes nothing but the text.
+    commute, and the sort is stable, so those to one array (a clock's ``dt`` set twice)
+    keep their order: sorting changes nothing but the text.
     """
     queue, out, i = device.main_queue, [], 0
     while i < len(queue):
@@ -317,9 +318,7 @@ def _canonical_main_queue(device):
             out.append(queue[i])
             i += 1
             continue
-        block = queue[i:j]
-        names = [args[0] for _, args in block]
-        out.extend(sorted(block, key=lambda item: item[1][0]) if len(set(names)) == len(names) else block)
+        out.extend(sorted(queue[i:j], key=lambda item: item[1][0]))  # stable
         i = j
     queue[:] = out
 

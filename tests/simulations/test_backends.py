@@ -78,3 +78,32 @@ def test_kept_project_recompiles_only_what_a_new_parameter_touches(tmp_path, mon
     assert len(objects) >= 10 and len(rebuilt) <= len(objects) // 2, (len(rebuilt), len(objects))
     # automatic names did not drift (``..._codeobject_1``), which would rebuild everything
     assert not list((tmp_path / "ip_on" / "code_objects").glob("*_codeobject_1.cpp"))
+
+
+def test_clock_starts_are_written_in_one_order_whatever_order_brian2_chose():
+    """Brian2 starts a run's clocks in set order, which changes from process to process; the
+    project's code (and so its cache key) must not. Assignments to one array (a clock's dt
+    set twice) keep their order: the last one wins, as in Brian2's."""
+    from types import SimpleNamespace
+
+    from simulations.backend import _canonical_main_queue
+
+    def queue(order):
+        starts = {"drive": [("set_by_single_value", ("drive_clock_t", 0, "0.0"))],
+                  "default": [("set_by_single_value", ("defaultclock_t", 0, "0.0"))],
+                  "rate": [("set_by_single_value", ("rate_clock_t", 0, "0.0"))]}
+        return ([("run_code_object", ("init",))]
+                + [("set_by_single_value", ("drive_clock_dt", 0, "0.1")),
+                   ("set_by_single_value", ("drive_clock_dt", 0, "0.05"))]
+                + [item for name in order for item in starts[name]]
+                + [("run_network", ("net",))])
+
+    written = set()
+    for order in (("drive", "default", "rate"), ("rate", "drive", "default"), ("default", "rate", "drive")):
+        device = SimpleNamespace(main_queue=queue(order))
+        _canonical_main_queue(device)
+        written.add(tuple(device.main_queue))
+    (canonical,) = written
+    dts = [args[2] for kind, args in canonical if args[0] == "drive_clock_dt"]
+    assert dts == ["0.1", "0.05"]
+    assert canonical[0][0] == "run_code_object" and canonical[-1][0] == "run_network"
