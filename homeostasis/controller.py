@@ -27,6 +27,14 @@ def controller_group(equations: str, namespace: dict, runtime: dict | None = Non
     every value and a compiled cpp_standalone project serves them all; with
     ``models.runtime.RUNTIME_PARAMETERS`` off they are constants of the namespace instead.
     ``kwargs`` go to :class:`~brian2.NeuronGroup`.
+
+    Examples
+    --------
+    >>> from brian2 import Hz, second
+    >>> ctrl = controller_group("R : Hz\\ndlog_g/dt = (R - target_rate) / (target_rate * tau) : 1",
+    ...                         {"target_rate": 5 * Hz, "tau": 2 * second}, runtime={"target_rate": 5 * Hz})
+    >>> ctrl.variables["target_rate"].constant, float(ctrl.target_rate / Hz)
+    (True, 5.0)
     """
     runtime = dict(runtime or {}) if runtime_module.RUNTIME_PARAMETERS else {}
     eqs = Equations(equations)
