@@ -394,18 +394,20 @@ def remembered_compiler_flags():
     toolchain = hashlib.sha256(_toolchain().encode()).hexdigest()[:32]
     try:
         stored = json.loads(path.read_text())
-        known = stored[toolchain] if isinstance(stored, dict) else []
-        for compiler, flag, accepted in known:
+        stored = stored if isinstance(stored, dict) else {}
+    except (OSError, ValueError):
+        stored = {}  # none yet, or unreadable: checked anew and written whole
+    try:  # other toolchains' answers (another machine sharing the directory) are kept
+        for compiler, flag, accepted in stored.get(toolchain, []):
             if isinstance(compiler, str) and isinstance(flag, str) and isinstance(accepted, bool):
                 memo.setdefault((compiler, flag), accepted)
-    except (OSError, ValueError, KeyError, TypeError):
-        stored = {}  # none yet, or unreadable: checked anew and written whole
-    before = dict(memo)
+    except (ValueError, TypeError):
+        stored.pop(toolchain)  # a damaged entry: checked anew, and written again below
+    before = dict(memo) if toolchain in stored else None
     try:
         yield
     finally:
         if memo != before:
-            stored = stored if isinstance(stored, dict) else {}
             stored[toolchain] = sorted([c, f, a] for (c, f), a in memo.items())
             try:
                 _write_atomically(path, json.dumps(stored, indent=1) + "\n")
@@ -465,11 +467,13 @@ def cached_templates():
     import brian2
 
     directory = cache_dir() / _TEMPLATES / f"brian2-{brian2.__version__}"
-    try:
-        if not integration_cache_enabled():
-            raise OSError("disabled")
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:  # off, or an unwritable cache: jinja2 compiles the templates, as without it
+    usable = integration_cache_enabled()
+    if usable:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:  # an unwritable cache: jinja2 compiles the templates, as without it
+            usable = False
+    if not usable:
         yield
         return
     environments = [templater.env for templater in _templaters()]

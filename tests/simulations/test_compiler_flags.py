@@ -78,6 +78,29 @@ def test_an_unreadable_file_is_checked_anew_and_written_whole(checks, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["compiler-flags.json"]  # no temporary left
 
 
+def test_another_toolchains_answers_are_kept(checks, tmp_path):
+    path = tmp_path / "cache" / "compiler-flags.json"
+    path.parent.mkdir(parents=True)
+    other = {"another-machine": [["clang++", "-O3", True]]}
+    path.write_text(json.dumps(other))
+    with cache.remembered_compiler_flags():
+        flags = get_compiler_and_args()[1]
+    assert checks == flags  # nothing known for this toolchain yet
+    stored = json.loads(path.read_text())
+    assert stored["another-machine"] == other["another-machine"] and len(stored) == 2
+
+    # this toolchain's entry damaged: checked anew and written again, the other one kept
+    mine = next(key for key in stored if key != "another-machine")
+    stored[mine] = "garbage"
+    path.write_text(json.dumps(stored))
+    _new_process(checks)
+    with cache.remembered_compiler_flags():
+        assert get_compiler_and_args()[1] == flags
+    assert checks == flags
+    assert json.loads(path.read_text()) == {**other, mine: json.loads(path.read_text())[mine]}
+    assert sorted(flag for _, flag, _ in json.loads(path.read_text())[mine]) == sorted(flags)
+
+
 def test_the_file_is_neither_read_nor_written_with_the_cache_off(checks, tmp_path, monkeypatch):
     monkeypatch.setenv("HOMEOSTASIS_CACHE", "off")
     with cache.remembered_compiler_flags():
