@@ -11,8 +11,9 @@ so nothing compiled before the benchmark counts):
    it (:func:`simulations.output.run_experiment` point after point in a new process, without
    the per-point figures a sweep leaves out by default): with the cache (one compilation)
    against ``HOMEOSTASIS_CACHE=off`` (one compilation per point), with the metrics of every
-   point compared; both with empty caches (a first sweep: each side derives the model's exact
-   integration once) and with the integration cached, as after any earlier run
+   point compared; both with empty caches (a first sweep: the compiled-once side derives the
+   model's exact integration once, the other side, with everything off, at every point) and
+   with the integration, templates and compiler flags cached, as after any earlier run
    (``HOMEOSTASIS_CACHE=integration`` for one compilation per point); and compiled once
    with ``--figures``, for what the figures cost.
 3. ``standalone-threads``: the learning E/I network of ``network-homeostasis`` (inhibitory
@@ -82,13 +83,14 @@ def _sweep(targets, setting: str, figures: bool = False, integration: Path | Non
     """Run the points one after the other in a new process, as one sweep worker runs them.
 
     ``setting`` is ``HOMEOSTASIS_CACHE``: ``on`` compiles once, ``off`` or ``integration``
-    once per point (``integration`` keeps the integration cache). The cache directory is new;
-    ``integration``, if given, is a directory of integrations copied into it first, as a
-    machine has them after any earlier run of the experiment. A process of its own per side,
-    so that neither inherits the other's imports and Brian2's in-memory caches; the time is
-    measured inside it, from the first point on. Returns wall and CPU seconds, the metrics
-    of every point, and with ``keep`` a copy of the integrations the run left (a temporary
-    directory the caller removes), else None.
+    once per point (``integration`` keeps the integration cache, the templates and the
+    compiler flags). The cache directory is new; ``integration``, if given, is a directory of
+    what a run derives besides compiled projects (integrations, templates, compiler flags)
+    copied into it first, as a machine has them after any earlier run of the experiment. A
+    process of its own per side, so that neither inherits the other's imports and Brian2's
+    in-memory caches; the time is measured inside it, from the first point on. Returns wall
+    and CPU seconds, the metrics of every point, and with ``keep`` a copy of what the run
+    derived (a temporary directory the caller removes), else None.
     """
     code = f"""
 import json, sys
@@ -96,15 +98,23 @@ from benchmarks.standalone_cache import _points
 print(json.dumps(_points({list(targets)!r}, {figures!r})))
 """
     work = Path(tempfile.mkdtemp(prefix="bench_cache_sweep_"))
-    kept = Path(tempfile.mkdtemp(prefix="bench_cache_integration_")) / "integration" if keep else None
+    kept = Path(tempfile.mkdtemp(prefix="bench_cache_derived_")) / "derived" if keep else None
     try:
         if integration is not None:
-            shutil.copytree(integration, work / "cache" / "integration")
+            shutil.copytree(integration, work / "cache")
         with _env(HOMEOSTASIS_CACHE_DIR=work / "cache", HOMEOSTASIS_CACHE=setting,
                   HOMEOSTASIS_STANDALONE_DIR=None, HOMEOSTASIS_SWEEP_OUT=work / "out"):
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        if keep:
-            shutil.copytree(work / "cache" / "integration", kept)
+        if keep:  # what any run leaves besides compiled projects
+            from simulations.cache import _DERIVED
+
+            kept.mkdir()
+            for name in _DERIVED:
+                source = work / "cache" / name
+                if source.is_dir():
+                    shutil.copytree(source, kept / name)
+                elif source.is_file():
+                    shutil.copyfile(source, kept / name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     seconds, cpu, metrics = json.loads(proc.stdout.splitlines()[-1])
@@ -139,7 +149,8 @@ def sweep(small: bool):
     # a first sweep on a machine that never ran the model: both sides derive its integration
     once_s, once_cpu, once, integration = _sweep(targets, "on", keep=True)
     each_s, each_cpu, each, _ = _sweep(targets, "off")
-    # the usual case: the integration is cached from an earlier run of the experiment
+    # the usual case: the integration, templates and compiler flags are cached from an
+    # earlier run of the experiment
     warm_s, warm_cpu, warm, _ = _sweep(targets, "on", integration=integration)
     warm_each_s, warm_each_cpu, warm_each, _ = _sweep(targets, "integration", integration=integration)
     fig_s, fig_cpu, _, _ = _sweep(targets, "on", figures=True, integration=integration)
@@ -152,7 +163,7 @@ def sweep(small: bool):
     print(f"  caches empty (the model's integration derived on both sides): compiled once {once_s:.1f} s, "
           f"one compilation per point {each_s:.1f} s, ratio {each_s / once_s:.2f}x "
           f"(CPU {once_cpu:.1f} s vs {each_cpu:.1f} s, {each_cpu / once_cpu:.2f}x)")
-    print(f"  integration cached (after any earlier run of the experiment): compiled once {warm_s:.1f} s, "
+    print(f"  integration, templates and flags cached (after any earlier run of the experiment): compiled once {warm_s:.1f} s, "
           f"one compilation per point {warm_each_s:.1f} s, ratio {warm_each_s / warm_s:.2f}x "
           f"(CPU {warm_cpu:.1f} s vs {warm_each_cpu:.1f} s, {warm_each_cpu / warm_cpu:.2f}x)")
     print(f"  with --figures (every point also renders figure.png and figure.pdf), integration cached: "
