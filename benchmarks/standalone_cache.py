@@ -160,7 +160,8 @@ def sweep(small: bool):
     # jobs, so the CPU time (compilers included) is printed beside it
     print(f"sweep: {n} target rates of synaptic-scaling --quick on cpp_standalone, one worker process each, "
           f"no per-point figures (the sweep's default); identical metrics on every side: {same}")
-    print(f"  caches empty (the model's integration derived on both sides): compiled once {once_s:.1f} s, "
+    print(f"  caches empty (compiled once derives the model's integration once, the other side at every point): "
+          f"compiled once {once_s:.1f} s, "
           f"one compilation per point {each_s:.1f} s, ratio {each_s / once_s:.2f}x "
           f"(CPU {once_cpu:.1f} s vs {each_cpu:.1f} s, {each_cpu / once_cpu:.2f}x)")
     print(f"  integration, templates and flags cached (after any earlier run of the experiment): compiled once {warm_s:.1f} s, "
