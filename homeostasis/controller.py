@@ -36,7 +36,7 @@ def controller_group(equations: str, namespace: dict, runtime: dict | None = Non
     >>> ctrl.variables["target_rate"].constant, float(ctrl.target_rate / Hz)
     (True, 5.0)
     """
-    runtime = dict(runtime or {}) if runtime_module.RUNTIME_PARAMETERS else {}
+    runtime = runtime_module.active(runtime or {})
     eqs = Equations(equations)
     for var, value in runtime.items():
         eqs += Equations(runtime_module.declaration(var, value))

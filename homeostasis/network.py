@@ -11,7 +11,6 @@ from typing import ClassVar
 
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_dimensions, ms, nS, second, siemens
 
-from models import runtime
 from models.contribution import Contribution, SpikeTrace, SynapseTerms
 from models.parameters import param
 
@@ -112,23 +111,17 @@ class InhibitorySTDP(Mechanism):
         # postsynaptic one on this population, the presynaptic one on the inhibitory source
         # when it keeps it (traces=rule.traces), else on each synapse
         (trace,) = self.traces
-        if runtime.RUNTIME_PARAMETERS:
-            # the learning rate and the depression alpha (from the set point) are run-time
-            # values of the postsynaptic population, read by its synapses: a sweep over
-            # target_rate or eta on cpp_standalone runs one compiled project (models.runtime)
-            eta, alpha, rt = "eta_istdp_post", "alpha_istdp_post", {"eta_istdp": self.eta, "alpha_istdp": self.alpha}
-            namespace = {"tau_stdp": self.tau_stdp, "w_max": self.w_max}
-        else:
-            eta, alpha, rt = "eta", "alpha", {}
-            namespace = {**self.namespace(), "alpha": self.alpha}
         terms = SynapseTerms(
-            on_pre=f"w = clip(w + {eta} * (x_stdp_post - {alpha}), 0 * w_max, w_max)",
-            on_post=f"w = clip(w + {eta} * {trace.presynaptic}, 0 * w_max, w_max)",
-            namespace=namespace,
+            on_pre="w = clip(w + eta * (x_stdp_post - alpha), 0 * w_max, w_max)",
+            on_post=f"w = clip(w + eta * {trace.presynaptic}, 0 * w_max, w_max)",
+            namespace={"tau_stdp": self.tau_stdp, "w_max": self.w_max},
+            # the learning rate and the depression alpha (from the set point) are run-time
+            # values of the synapses: a sweep over target_rate or eta on cpp_standalone runs
+            # one compiled project (models.runtime)
+            runtime={"eta": self.eta, "alpha": self.alpha},
             pre_traces=(trace,),
         )
-        return Contribution(namespace={"target_rate": self.target_rate}, runtime=rt, traces=(trace,),
-                            synapses={"inh": terms})
+        return Contribution(namespace={"target_rate": self.target_rate}, traces=(trace,), synapses={"inh": terms})
 
 
 @dataclass(frozen=True)

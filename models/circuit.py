@@ -181,7 +181,7 @@ class Circuit:
 
         # run-time parameters are checked against the constants like any name (one name, one
         # value), and the synapses onto the population still read them as constants
-        runtime = merge_namespaces([(owner, c.runtime) for owner, c in parts]) if runtime_module.RUNTIME_PARAMETERS else {}
+        runtime = runtime_module.active(merge_namespaces([(owner, c.runtime) for owner, c in parts]))
         namespace = merge_namespaces(
             [(_name(model), model.namespace())] + [(owner, c.namespace) for owner, c in parts]
             + [(owner, c.runtime) for owner, c in parts]
@@ -330,8 +330,7 @@ class Circuit:
         pre_code = "\n".join(s for s in [transmit] + pre_on + [t.on_pre for _, t in terms] if s.strip())
         post_code = "\n".join(s for s in [on_post or ""] + [t.on_post for _, t in terms] + post_on if s.strip())
         # run-time parameters of the synapses are checked against the constants like any name
-        runtime = (merge_namespaces([(owner, t.runtime) for owner, t in terms])
-                   if runtime_module.RUNTIME_PARAMETERS else {})
+        runtime = runtime_module.active(merge_namespaces([(owner, t.runtime) for owner, t in terms]))
         ns = merge_namespaces([(f"population {target.name}", pop.namespace)]
                               + [(owner, t.namespace) for owner, t in terms]
                               + [(owner, t.runtime) for owner, t in terms]

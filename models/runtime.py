@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from brian2 import DimensionMismatchError, get_dimensions, get_unit
 
-__all__ = ["RUNTIME_PARAMETERS", "set_parameter", "parameter_file", "standalone_device", "declaration"]
+__all__ = ["RUNTIME_PARAMETERS", "set_parameter", "parameter_file", "standalone_device", "declaration", "active"]
 
 #: Whether contributions' ``runtime`` parameters become shared variables (True) or stay
 #: constants of the namespace (False).
@@ -55,6 +55,12 @@ def declaration(name: str, value) -> str:
     dim = get_dimensions(value)
     unit = "1" if dim is get_dimensions(1) else repr(get_unit(dim))
     return f"{name} : {unit} (shared, constant)"
+
+
+def active(values: dict) -> dict:
+    """``values`` as run-time parameters: itself, or empty when ``RUNTIME_PARAMETERS`` is off
+    (the names then stay constants of the namespace)."""
+    return dict(values) if RUNTIME_PARAMETERS else {}
 
 
 def standalone_device():
