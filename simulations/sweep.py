@@ -164,6 +164,7 @@ def interrupt_points() -> int:
     """
     from .backend import request_interrupt
 
+    _quiet_shutdown_logging()  # this worker's heartbeat may now fail against a closing scheduler
     with _RUNNING_LOCK:
         threads = list(_RUNNING)
         for ident in threads:
@@ -171,6 +172,23 @@ def interrupt_points() -> int:
     if threads:
         _terminate_children()
     return len(threads)
+
+
+def _quiet_shutdown_logging():
+    """Silence Dask's and tornado's loggers in this process for the rest of its life.
+
+    Once a sweep is interrupted its local cluster is closed, and a worker or nanny still
+    running then logs the lost connections (a failed heartbeat, with its traceback) to the
+    terminal the command shares with them. The command reports the interrupt in one line
+    instead. Run in the client and, through :func:`interrupt_points`, in every worker.
+    """
+    import logging
+
+    # children with a level of their own (distributed.client, tornado.application) do not
+    # take their parent's; loggers made later inherit it
+    names = [name for name in list(logging.root.manager.loggerDict) if name.split(".")[0] in ("distributed", "tornado")]
+    for name in {"distributed", "tornado", *names}:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _terminate_children():
@@ -316,14 +334,9 @@ def run_sweep(points, scheduler=None, workers=None, progress=True) -> list:
 
 def _interrupt(client, unfinished):
     """Interrupt the running points and wait until they have cleaned up (or time is up)."""
-    import logging
-
     from dask.distributed import wait
 
-    # workers still shutting down after the interrupt log warnings; the command reports
-    # the interrupt in one line instead
-    for name in ("distributed", "tornado"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    _quiet_shutdown_logging()
     try:
         client.run(interrupt_points)
         wait(unfinished, timeout=INTERRUPT_WAIT_S)

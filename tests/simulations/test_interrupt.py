@@ -154,6 +154,38 @@ def test_ctrl_c_stops_a_sweep_keeps_finished_points_and_a_rerun_finishes_the_res
     assert len(list(points.glob("*/seed-0/toy-network/metrics.json"))) == 5
 
 
+def _log_lost_connections(marker: str):
+    """What a worker's Dask and tornado log when their scheduler is gone (run on a worker)."""
+    import logging
+
+    try:
+        raise ConnectionError("Stream is closed")
+    except ConnectionError:
+        logging.getLogger("distributed.worker").warning("%s heartbeat failed", marker, exc_info=True)
+        logging.getLogger("tornado.application").error("%s exception in callback", marker, exc_info=True)
+
+
+def test_an_interrupted_sweep_leaves_its_workers_silent_about_the_closing_cluster(capfd):
+    """A worker whose heartbeat meets the closed scheduler must not print its traceback.
+
+    CI once saw that traceback on the interrupted sweep above: the worker logged it into the
+    terminal the command shares with it. The race is rare, so this test logs what such a
+    worker logs, before (the control) and after the interrupt reached it.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    from simulations.sweep import interrupt_points
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.run(_log_lost_connections, "before-interrupt")
+        assert list(client.run(interrupt_points).values()) == [0]  # no point was running
+        client.run(_log_lost_connections, "after-interrupt")
+    err = capfd.readouterr().err
+    assert err.count("before-interrupt") == 2 and "Traceback" in err  # a worker's log reaches the terminal
+    assert "after-interrupt" not in err
+
+
 def _group(pgid: int) -> list:
     """Processes alive in process group ``pgid`` (zombies excluded)."""
     alive = []
