@@ -124,10 +124,12 @@ print(json.dumps(_points({list(targets)!r}, {figures!r})))
 def _points(targets, figures: bool):
     """In the sweep's process: run the points, return wall and CPU seconds and their metrics."""
     from simulations.output import run_experiment
+    from simulations.sweep import freeze_long_lived
 
     out = Path(os.environ["HOMEOSTASIS_SWEEP_OUT"])
     metrics = []
     start, cpu_start = time.perf_counter(), _cpu_seconds()
+    freeze_long_lived()  # as run_point does before a worker's first point
     for t in targets:
         path = run_experiment("synaptic-scaling", {"target_rate": f"{t}*Hz"}, seed=0, quick=True,
                               out=out / str(t), backend="cpp_standalone", progress=False, figures=figures)

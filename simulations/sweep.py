@@ -141,6 +141,49 @@ def _import_brian2_in_worker_thread():
         signal.signal = original
 
 
+_FREEZE_TRIED = False
+
+
+def freeze_long_lived() -> bool:
+    """Before a worker's first point: collect, then exempt what is alive from later collections.
+
+    On cpp_standalone every point collects the garbage of the one before
+    (:func:`simulations.backend.simulation`, so that Brian2 gives the next point's objects
+    the same names and the compiled project is found again): a full collection of every
+    object the worker holds, Brian2, sympy, matplotlib, the experiments and Dask, a tenth of
+    a second per point. That is all long-lived, so ``gc.freeze`` moves it out of the
+    collector's way, and later collections scan only what points create. Done once per
+    process, before any model exists: with a Brian2 object alive (a caller that built a
+    model in this process) nothing is frozen, since a frozen object left in a reference
+    cycle is never collected and could rename the next point's objects for good. Returns
+    whether anything is frozen. :func:`run_point` calls it in Dask workers only, never in
+    a process of the user's that runs a point itself.
+    """
+    import gc
+
+    from .backend import _earlier_objects_alive
+    from .registry import registry
+
+    global _FREEZE_TRIED
+    if not _FREEZE_TRIED:
+        _FREEZE_TRIED = True
+        registry()  # import every experiment first: its modules are long-lived too
+        gc.collect()
+        if not _earlier_objects_alive():
+            gc.freeze()
+    return gc.get_freeze_count() > 0
+
+
+def _in_dask_worker() -> bool:
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
 #: Threads of this worker process running a point, by thread id (see interrupt_points).
 _RUNNING = {}
 _RUNNING_LOCK = threading.Lock()
@@ -230,6 +273,8 @@ def run_point(point) -> dict:
     start = time.perf_counter()
     ident = threading.get_ident()
     clear_interrupt()
+    if _in_dask_worker():
+        freeze_long_lived()
     try:
         with _RUNNING_LOCK:
             _RUNNING[ident] = str(pdir)
