@@ -249,7 +249,7 @@ def standalone_history(clear: bool = False) -> list:
 
 def standalone_timings() -> dict:
     """Seconds spent by the active cpp_standalone project: ``generate`` (writing the C++
-    code), ``compile`` (0 on a cache hit), ``run`` (the binary), and ``cached``."""
+    code), ``compile`` (0 on a cache hit, the wait on a hit after another process compiled it), ``run`` (the binary), and ``cached``."""
     if _project is None:
         return {}
     return dict(_project.timings, cached=_project.cached)
@@ -278,16 +278,21 @@ def _build_and_run(device, run_args=None):
     compiler = get_compiler_and_args()[0]
     for attempt in (0, 1):
         entry = cache.lookup(project.key, binary) if attempt == 0 else None
-        project.cached = entry is not None
         start = time.perf_counter()
         if entry is None:
-            device.compile_source(project.directory, compiler, False, False)
-            try:
-                cache.publish(project.key, binary, project.threads)
-            except OSError as err:  # an unwritable cache costs the next run a compilation, no more
-                import warnings
+            # another process compiling the same code (a sweep's other worker) is waited for
+            with cache.compiling(project.key, check_interrupt):
+                entry = cache.lookup(project.key, binary) if attempt == 0 else None
+                if entry is None:
+                    device.compile_source(project.directory, compiler, False, False)
+                    try:
+                        cache.publish(project.key, binary, project.threads)
+                    except OSError as err:  # an unwritable cache costs the next run a compilation, no more
+                        import warnings
 
-                warnings.warn(f"could not store the compiled project in {cache.cache_dir()}: {err}", stacklevel=2)
+                        warnings.warn(f"could not store the compiled project in {cache.cache_dir()}: {err}",
+                                      stacklevel=2)
+        project.cached = entry is not None
         project.timings["compile"] = time.perf_counter() - start
         try:
             _run_binary(device, project, run_args)

@@ -22,12 +22,17 @@ The key
     ``-march=native``), and the number of OpenMP threads.
 
 Concurrent processes
-    A project is always built in its process's own directory. A new binary is published
-    by writing the entry under a temporary name in the cache directory and renaming it in
-    one step, so another process sees a complete entry or none; when two processes compile
-    the same structure at once, the first rename wins and the other's copy is discarded.
-    A hit is *copied* into the process's project directory before it runs, so no two
-    processes ever run or write in one directory.
+    A project is always built in its process's own directory. A process that misses takes
+    the key's lock (``locks/KEY`` in the cache directory, :func:`compiling`) before it
+    compiles; another process missing the same key meanwhile (the second worker of a sweep)
+    waits for it and then takes the binary from the cache, instead of compiling the same
+    code on the same cores at the same time. The lock is the operating system's
+    (``flock``), so a process that dies releases it. Where there is no such lock (another
+    operating system, a file system without it), both compile, and publishing still keeps
+    the cache whole: a new binary is published by writing the entry under a temporary name
+    in the cache directory and renaming it in one step, so another process sees a complete
+    entry or none, and the first rename wins. A hit is *copied* into the process's project
+    directory before it runs, so no two processes ever run or write in one directory.
 
 Nothing is trusted
     A hit is used only when ``entry.json`` parses, the binary exists, and the SHA-256 of the
@@ -81,6 +86,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "publish", "evict",
+           "compiling",
            "clear", "entries", "CacheEntry", "cached_integration", "integrations", "remembered_compiler_flags",
            "cached_templates"]
 
@@ -92,8 +98,10 @@ _INTEGRATION = "integration"
 _TEMPLATES = "templates"
 #: File of the cache directory holding which compiler flags the compiler accepts.
 _FLAGS = "compiler-flags.json"
-#: What the cache directory holds besides compiled projects.
+#: What the cache directory holds besides compiled projects and their locks.
 _DERIVED = (_INTEGRATION, _TEMPLATES, _FLAGS)
+#: Subdirectory of the cache directory holding the lock of each key being compiled.
+_LOCKS = "locks"
 
 
 def cache_dir() -> Path:
@@ -217,6 +225,57 @@ def publish(key: str, binary, threads: int) -> bool:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+#: Seconds between two tries of a lock another process holds.
+LOCK_POLL_S = 0.1
+
+
+@contextmanager
+def compiling(key: str, check_interrupt=None):
+    """Within the block, this process alone compiles ``key``: wait while another one does.
+
+    Look the key up again inside the block: the process waited for has published it.
+
+    Parameters
+    ----------
+    key : str
+        The project's key (:func:`project_key`).
+    check_interrupt : callable, optional
+        Called while waiting; raise from it to stop waiting (a sweep worker's interrupt
+        request). A Ctrl+C in the main thread stops the wait too.
+
+    Examples
+    --------
+    >>> with compiling(key):  # doctest: +SKIP
+    ...     entry = lookup(key, binary) or compile_and_publish()
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock here: both compile, publish keeps the cache whole
+        yield
+        return
+    locks = cache_dir() / _LOCKS
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        fd = os.open(locks / key, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # an unwritable cache: the compiled project will not be stored either
+        yield
+        return
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:  # another process compiles this key
+                if check_interrupt is not None:
+                    check_interrupt()
+                time.sleep(LOCK_POLL_S)
+            except OSError:  # a file system without flock
+                break
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def evict(key: str):
     """Remove the entry ``key`` (renamed away first, so no process sees half of it)."""
     entry_dir = cache_dir() / key
@@ -233,7 +292,7 @@ def entries() -> list:
     root = cache_dir()
     out = []
     for entry_dir in sorted(root.iterdir()) if root.is_dir() else ():
-        if entry_dir.name.startswith(".") or entry_dir.name in _DERIVED or not entry_dir.is_dir():
+        if entry_dir.name.startswith(".") or entry_dir.name in (*_DERIVED, _LOCKS) or not entry_dir.is_dir():
             continue
         try:
             entry = CacheEntry(json.loads((entry_dir / "entry.json").read_text()))
@@ -250,16 +309,15 @@ def integrations() -> int:
 
 
 def clear() -> int:
-    """Remove every entry, the integration cache, the templates, the compiler flags and leftovers of
-    interrupted writes; returns
-    how many compiled projects were removed."""
+    """Remove every entry, the integration cache, the templates, the compiler flags, the locks
+    and leftovers of interrupted writes; returns how many compiled projects were removed."""
     root = cache_dir()
     if not root.is_dir():
         return 0
     n = 0
     (root / _FLAGS).unlink(missing_ok=True)
     for path in root.iterdir():
-        if path.name in (_INTEGRATION, _TEMPLATES):
+        if path.name in (_INTEGRATION, _TEMPLATES, _LOCKS):  # a lock removed while held costs a second compilation
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_dir() and not path.name.startswith("."):
             n += 1

@@ -188,7 +188,7 @@ def test_controller_and_synapse_parameters_are_run_time_values(tmp_path, monkeyp
 
 
 #: What the cache directory holds besides compiled projects.
-DERIVED = ("integration", "templates", "compiler-flags.json")
+DERIVED = ("integration", "templates", "compiler-flags.json", "locks")
 
 
 def _entry(cache_root) -> Path:
@@ -233,7 +233,8 @@ def _result(proc) -> dict:
 
 
 def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path):
-    """Both miss an empty cache, compile in their own directories and publish the same key.
+    """Both miss an empty cache at once: one compiles, the other waits for it and takes its
+    binary from the cache.
 
     Correct means what a process alone, with a cache of its own, computes. (The reference is
     a fresh process, not this one: in one CI run the pytest worker, after many other tests,
@@ -244,6 +245,8 @@ def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path
     results = [_result(p) for p in [_start(hz, tmp_path / "cache") for hz in (4.0, 9.0)]]
     assert results[0]["first"] == alone[0]["first"]
     assert results[1]["first"] == alone[1]["first"]
+    # compiled once: the same code is not compiled twice on the same cores at the same time
+    assert sorted(r["cached"] for r in results) == [[False], [True]]
     entries = [p for p in (tmp_path / "cache").iterdir() if p.name not in DERIVED]
     assert [p.name.startswith(".") for p in entries] == [False]  # one complete entry, no leftovers
     assert _check_entry(entries[0])
@@ -251,6 +254,51 @@ def test_two_processes_using_the_cache_at_once_both_get_correct_results(tmp_path
     assert json.loads((tmp_path / "cache" / "compiler-flags.json").read_text())
     # both derived the neurons' integration and wrote it there: one whole file, no leftovers
     assert [p.suffix for p in (tmp_path / "cache" / "integration").iterdir()] == [".txt"]
+
+
+def test_a_process_waits_for_the_compilation_of_its_key_and_an_interrupt_stops_the_wait(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cache, "LOCK_POLL_S", 0.01)
+    polls = []
+
+    def interrupt_on_the_third_poll():
+        polls.append(1)
+        if len(polls) == 3:
+            raise KeyboardInterrupt
+
+    with cache.compiling("k" * 32):  # another compilation of the key holds it (a lock of its own)
+        with cache.compiling("j" * 32, lambda: pytest.fail("waited for another key")):
+            pass
+        with pytest.raises(KeyboardInterrupt), cache.compiling("k" * 32, interrupt_on_the_third_poll):
+            pytest.fail("entered while the key was being compiled")
+    assert len(polls) == 3
+    with cache.compiling("k" * 32, lambda: pytest.fail("waited for a released lock")):
+        pass
+
+
+def test_a_compilation_lock_is_released_when_its_process_dies(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path))
+    code = ("import sys, time; from simulations import cache\n"
+            "with cache.compiling(sys.argv[1]):\n    print('held', flush=True); time.sleep(600)")
+    holder = subprocess.Popen([sys.executable, "-c", code, "k" * 32], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        polls = []
+
+        def give_up():
+            polls.append(1)
+            if len(polls) > 5:
+                raise TimeoutError
+
+        with pytest.raises(TimeoutError), cache.compiling("k" * 32, give_up):
+            pass  # held by the living process
+        holder.kill()  # a compiler's process killed, as by the out-of-memory killer
+        holder.wait(timeout=30)
+        with cache.compiling("k" * 32, lambda: pytest.fail("waited for a dead process")):
+            pass
+    finally:
+        holder.kill()
+        holder.stdout.close()
 
 
 def _check_entry(entry: Path) -> bool:
@@ -272,6 +320,9 @@ def test_cache_info_lists_entries_and_clear_removes_them(tmp_path, monkeypatch, 
     (tmp_path / "templates" / "brian2-x").mkdir(parents=True)  # test_template_cache.py
     (tmp_path / "templates" / "brian2-x" / "__jinja2_0.cache").write_bytes(b"j2")
     (tmp_path / "compiler-flags.json").write_text("{}")  # test_compiler_flags.py
+    with cache.compiling("c" * 32):  # a compilation's lock
+        pass
+    assert (tmp_path / "locks" / ("c" * 32)).exists()
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert "2 compiled projects" in out and "a" * 32 in out and "threads 2" in out
