@@ -249,7 +249,8 @@ def standalone_history(clear: bool = False) -> list:
 
 def standalone_timings() -> dict:
     """Seconds spent by the active cpp_standalone project: ``generate`` (writing the C++
-    code), ``compile`` (0 on a cache hit, the wait on a hit after another process compiled it), ``run`` (the binary), and ``cached``."""
+    code), ``compile`` (0 on a cache hit; the wait, on a hit after another process compiled
+    the project), ``run`` (the binary), and ``cached``."""
     if _project is None:
         return {}
     return dict(_project.timings, cached=_project.cached)

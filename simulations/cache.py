@@ -85,9 +85,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "publish", "evict",
-           "compiling",
-           "clear", "entries", "CacheEntry", "cached_integration", "integrations", "remembered_compiler_flags",
+__all__ = ["cache_dir", "cache_enabled", "integration_cache_enabled", "project_key", "lookup", "compiling", "publish",
+           "evict", "clear", "entries", "CacheEntry", "cached_integration", "integrations", "remembered_compiler_flags",
            "cached_templates"]
 
 #: Files and directories of a project that are data or build products, not compiled input.
@@ -245,8 +244,13 @@ def compiling(key: str, check_interrupt=None):
 
     Examples
     --------
-    >>> with compiling(key):  # doctest: +SKIP
-    ...     entry = lookup(key, binary) or compile_and_publish()
+    What :func:`simulations.backend.run_network` does on a miss (``make`` stands for
+    Brian2's compilation):
+
+    >>> with compiling(key, check_interrupt):  # doctest: +SKIP
+    ...     if lookup(key, binary) is None:  # nobody published it while this process waited
+    ...         make(directory)
+    ...         publish(key, binary, threads=0)
     """
     try:
         import fcntl
@@ -317,7 +321,8 @@ def clear() -> int:
     n = 0
     (root / _FLAGS).unlink(missing_ok=True)
     for path in root.iterdir():
-        if path.name in (_INTEGRATION, _TEMPLATES, _LOCKS):  # a lock removed while held costs a second compilation
+        # a lock removed while a process holds it costs, at worst, a second compilation
+        if path.name in (_INTEGRATION, _TEMPLATES, _LOCKS):
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_dir() and not path.name.startswith("."):
             n += 1
