@@ -16,6 +16,9 @@ so nothing compiled before the benchmark counts):
    with the integration, templates and compiler flags cached, as after any earlier run
    (``HOMEOSTASIS_CACHE=integration`` for one compilation per point); and compiled once
    with ``--figures``, for what the figures cost.
+   Then two processes that start the same structure at once on an empty cache, as a
+   sweep's two workers do: with the compilation lock (one compiles, the other waits for
+   its binary) against both compiling, as before the lock.
 3. ``standalone-threads``: the learning E/I network of ``network-homeostasis`` (inhibitory
    STDP, Vogels et al. 2011 size: 8000 + 2000 neurons) on 1 and on 2 OpenMP threads: the
    binary's run time (compiled first into the user's cache, outside the timing), and the
@@ -179,6 +182,57 @@ def sweep(small: bool):
             "warm_once": warm_s, "warm_each": warm_each_s, "once_figures": fig_s}
 
 
+def _two_workers(lock: bool):
+    """Two processes start one structure at once on an empty cache (a sweep's two workers).
+
+    ``lock=False`` replaces :func:`simulations.cache.compiling` in both by a block that
+    waits for nobody, as before the lock: both compile. Returns the wall time until both
+    finished, each one's compile seconds and their metrics.
+    """
+    code = f"""
+import json, os, sys
+from contextlib import contextmanager
+from pathlib import Path
+import simulations.cache
+if not {lock!r}:
+    @contextmanager
+    def compiling(key, check_interrupt=None):
+        yield
+    simulations.cache.compiling = compiling
+from simulations.output import run_experiment
+path = run_experiment("synaptic-scaling", {{"target_rate": sys.argv[1] + "*Hz"}}, seed=0, quick=True,
+                      out=Path(os.environ["HOMEOSTASIS_SWEEP_OUT"]) / sys.argv[1], backend="cpp_standalone",
+                      progress=False, figures=False)
+print(json.dumps(json.loads((path / "metrics.json").read_text())))
+"""
+    work = Path(tempfile.mkdtemp(prefix="bench_cache_pair_"))
+    try:
+        with _env(HOMEOSTASIS_CACHE_DIR=work / "cache", HOMEOSTASIS_CACHE=None, HOMEOSTASIS_STANDALONE_DIR=None,
+                  HOMEOSTASIS_SWEEP_OUT=work / "out"):
+            start = time.perf_counter()
+            procs = [subprocess.Popen([sys.executable, "-c", code, str(t)], stdout=subprocess.PIPE, text=True)
+                     for t in (4, 7)]
+            outs = [p.communicate()[0] for p in procs]
+            wall = time.perf_counter() - start
+        assert all(p.returncode == 0 for p in procs), "a worker failed"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    metrics = [json.loads(o.strip().splitlines()[-1]) for o in outs]
+    return wall, [m["standalone"]["compile_seconds"] for m in metrics], [
+        {k: v for k, v in m.items() if k not in IGNORED} for m in metrics]
+
+
+def two_workers():
+    """Measurement 2b: a sweep's two workers missing the empty cache at once, with and without the lock."""
+    locked_s, locked_compile, locked = _two_workers(lock=True)
+    both_s, both_compile, both = _two_workers(lock=False)
+    print(f"two workers start synaptic-scaling --quick at once on an empty cache (target 4 and 7 Hz): "
+          f"with the compilation lock {locked_s:.1f} s (compile/wait {locked_compile[0]:.1f} s, "
+          f"{locked_compile[1]:.1f} s), both compiling {both_s:.1f} s ({both_compile[0]:.1f} s, "
+          f"{both_compile[1]:.1f} s); ratio {both_s / locked_s:.2f}x; identical metrics: {locked == both}")
+    return {"locked": locked_s, "both_compile": both_s, "identical": locked == both}
+
+
 def _network_run(threads: int, n_e: int, n_i: int, learn, perturb):
     from simulations.backend import standalone_history
     from simulations.experiments.network_homeostasis import simulate_network
@@ -215,7 +269,7 @@ def threads(small: bool):
 
 def run(small=False):
     """Measurements 1 and 2 (``python -m benchmarks standalone-cache``)."""
-    return {"cli": cli_rerun(quick=small), "sweep": sweep(small)}
+    return {"cli": cli_rerun(quick=small), "sweep": sweep(small), "two_workers": two_workers()}
 
 
 def run_threads(small=False):
