@@ -267,7 +267,8 @@ def _build_and_run(device, run_args=None):
     project = _project
     _canonical_main_queue(device)
     start = time.perf_counter()
-    device.build(directory=project.directory, compile=not project.use_cache, run=False, with_output=False)
+    with _compiler_output_held():
+        device.build(directory=project.directory, compile=not project.use_cache, run=False, with_output=False)
     project.timings["generate"] = time.perf_counter() - start
     if not project.use_cache:  # compiled in place by build
         project.timings["compile"] = device.timers["compile"]["make"] or 0.0
@@ -285,7 +286,8 @@ def _build_and_run(device, run_args=None):
             with cache.compiling(project.key, check_interrupt):
                 entry = cache.lookup(project.key, binary) if attempt == 0 else None
                 if entry is None:
-                    device.compile_source(project.directory, compiler, False, False)
+                    with _compiler_output_held():
+                        device.compile_source(project.directory, compiler, False, False)
                     try:
                         cache.publish(project.key, binary, project.threads)
                     except OSError as err:  # an unwritable cache costs the next run a compilation, no more
@@ -556,6 +558,46 @@ def _check_complete(net, t_end: float):
         raise SimulationInterrupted(
             f"the simulation of network {net.name!r} stopped at t = {reached:.4g} s of {t_end:.4g} s "
             f"(clock {name!r}); a truncated run is not a result")
+
+
+@contextmanager
+def _compiler_output_held():
+    """Hold what the block prints to standard output and error (at the file descriptors) until
+    it ends; print it then, unless the block was interrupted.
+
+    Brian2 prints everything ``make`` wrote when a compilation fails, which is what a user
+    needs when the code does not compile. A Ctrl+C (or a sweep's interrupt) also fails the
+    compilation, and ``make`` then reports every job it stopped: twenty lines around the
+    command's one-line message. Those are dropped; a real failure's output is printed.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as held:
+        interrupted = False
+        try:
+            os.dup2(held.fileno(), 1)
+            os.dup2(held.fileno(), 2)
+            yield
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        except Exception as err:
+            interrupted = interrupt_requested() or _compiler_interrupted(err)
+            raise
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            if not interrupted:
+                held.seek(0)
+                output = held.read()
+                if output:
+                    sys.stderr.write(output.decode(errors="replace"))
+                    sys.stderr.flush()
 
 
 def _compiler_interrupted(err: Exception) -> bool:

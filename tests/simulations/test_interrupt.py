@@ -244,6 +244,62 @@ def _network(stop_at=None):
     return net, spikes
 
 
+def _compiling(pgid: int) -> bool:
+    """Whether ``make`` or a compiler runs in process group ``pgid``."""
+    for pid in _group(pgid):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() in ("make", "cc1plus"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.standalone
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_ctrl_c_during_a_compilation_prints_one_line_and_no_report_of_make(tmp_path, command):
+    """``make`` reports every job a Ctrl+C stopped, and Brian2 prints that report when a
+    compilation fails: twenty lines around the command's one-line message."""
+    env = dict(os.environ, HOMEOSTASIS_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("HOMEOSTASIS_CACHE", None)
+    env.pop("HOMEOSTASIS_STANDALONE_DIR", None)
+    args = ["--quick", "--backend", "cpp_standalone", "--no-progress", "--out", str(tmp_path / "out")]
+    if command == "run":
+        proc = Command("run", "synaptic-scaling", *args, env=env)
+    else:
+        proc = Command("sweep", "synaptic-scaling", "--grid", "target_rate=3*Hz,6*Hz", "--workers", "2", *args, env=env)
+    deadline = time.monotonic() + 240
+    while not _compiling(proc.proc.pid):
+        assert time.monotonic() < deadline and proc.proc.poll() is None, proc.err.decode()[-3000:]
+        time.sleep(0.05)
+    time.sleep(2.0)  # make has started its jobs
+    proc.ctrl_c()
+    assert proc.finish() == 130, proc.err.decode()[-3000:]
+    lines = [line for line in proc.err.decode().splitlines() if line.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[0], lines[:30]
+    assert not _compiling(proc.proc.pid)
+
+
+def test_a_failed_compilations_output_is_printed_and_an_interrupted_ones_is_not(capfd):
+    from simulations.backend import _compiler_output_held
+
+    def compile_(failure):
+        os.write(2, b"make: *** [makefile:30: main.o] Interrupt\n")
+        if failure is not None:
+            raise failure
+
+    for failure, shown in [(None, True), (RuntimeError("main.cpp:3: error: 'x' was not declared"), True),
+                           (KeyboardInterrupt(), False),
+                           # make killed by SIGINT: Brian2 reports its raw wait status
+                           (RuntimeError(f"Project compilation failed (error code: {int(signal.SIGINT)})."), False)]:
+        try:
+            with _compiler_output_held():
+                compile_(failure)
+        except (RuntimeError, KeyboardInterrupt) as err:
+            assert err is failure
+        assert ("main.o] Interrupt" in capfd.readouterr().err) == shown, failure
+
+
 def test_run_network_raises_when_the_network_is_stopped_early():
     with simulation("numpy"):
         net, _ = _network(stop_at=30 * ms)
