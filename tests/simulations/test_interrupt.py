@@ -126,7 +126,9 @@ def test_ctrl_c_aborts_ann_training_and_writes_no_table(tmp_path):
 def test_ctrl_c_stops_a_sweep_keeps_finished_points_and_a_rerun_finishes_the_rest(tmp_path):
     env = dict(os.environ, HOMEOSTASIS_EXPERIMENTS="interrupt_toys",
                PYTHONPATH=PLUGINS + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    args = ["sweep", "toy-network", "--grid", "value=1,2,3,4,5", "--grid", "duration=3*second", "--grid", "n=50",
+    # 10 s of this toy take about 3.5 s on an idle core (3 s took 1.1 s, and a CI run once
+    # finished the whole sweep in the second the test waits below before pressing)
+    args = ["sweep", "toy-network", "--grid", "value=1,2,3,4,5", "--grid", "duration=10*second", "--grid", "n=50",
             "--workers", "2", "--no-progress", "--out", str(tmp_path)]
     points = tmp_path / "toy-network" / "points"
     sweep = Command(*args, env=env)
