@@ -488,7 +488,7 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
                 raise RuntimeError("run a network on cpp_standalone inside simulations.backend.simulation()")
             _build_and_run(device, run_args)
     except Exception as err:
-        if interrupt_requested() or _compiler_interrupted(err):
+        if _is_interrupt(err):
             raise KeyboardInterrupt from err
         raise
     except KeyboardInterrupt:
@@ -570,34 +570,38 @@ def _compiler_output_held():
     compilation, and ``make`` then reports every job it stopped: twenty lines around the
     command's one-line message. Those are dropped; a real failure's output is printed.
     """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with tempfile.TemporaryFile() as held:
+    streams = {1: sys.stdout, 2: sys.stderr}
+    for stream in streams.values():
+        stream.flush()
+    saved = {fd: os.dup(fd) for fd in streams}
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        held = {1: out, 2: err}
         interrupted = False
         try:
-            os.dup2(held.fileno(), 1)
-            os.dup2(held.fileno(), 2)
+            for fd, file in held.items():
+                os.dup2(file.fileno(), fd)
             yield
-        except KeyboardInterrupt:
-            interrupted = True
-            raise
-        except Exception as err:
-            interrupted = interrupt_requested() or _compiler_interrupted(err)
+        except BaseException as error:
+            interrupted = _is_interrupt(error)
             raise
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            if not interrupted:
-                held.seek(0)
-                output = held.read()
-                if output:
-                    sys.stderr.write(output.decode(errors="replace"))
-                    sys.stderr.flush()
+            for fd, stream in streams.items():
+                stream.flush()
+                os.dup2(saved[fd], fd)
+                os.close(saved[fd])
+            if not interrupted:  # each stream's output to its own stream
+                for fd, stream in streams.items():
+                    held[fd].seek(0)
+                    if text := held[fd].read().decode(errors="replace"):
+                        stream.write(text)
+                        stream.flush()
+
+
+def _is_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` ended a simulation or compilation because of a Ctrl+C or a sweep's
+    interrupt request, not because something failed."""
+    return (isinstance(error, KeyboardInterrupt) or interrupt_requested()
+            or (isinstance(error, Exception) and _compiler_interrupted(error)))
 
 
 def _compiler_interrupted(err: Exception) -> bool:

@@ -289,6 +289,7 @@ def test_a_failed_compilations_output_is_printed_and_an_interrupted_ones_is_not(
     from simulations.backend import _compiler_output_held
 
     def compile_(failure):
+        os.write(1, b"g++ -c main.cpp\n")
         os.write(2, b"make: *** [makefile:30: main.o] Interrupt\n")
         if failure is not None:
             raise failure
@@ -302,7 +303,9 @@ def test_a_failed_compilations_output_is_printed_and_an_interrupted_ones_is_not(
                 compile_(failure)
         except (RuntimeError, KeyboardInterrupt) as err:
             assert err is failure
-        assert ("main.o] Interrupt" in capfd.readouterr().err) == shown, failure
+        captured = capfd.readouterr()
+        assert ("main.o] Interrupt" in captured.err) == shown, failure
+        assert ("g++ -c main.cpp" in captured.out) == shown and "g++" not in captured.err  # each to its own stream
 
 
 def test_run_network_raises_when_the_network_is_stopped_early():
