@@ -86,8 +86,10 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         Seed of Brian2's random numbers (``rand()``, ``randn()``, Poisson inputs,
         probabilistic connections), set after the device so standalone code uses it too.
         On cpp_standalone the binary reads it when it starts (from ``HOMEOSTASIS_SEED``,
-        set for it), so one compiled project serves every seed; the random numbers are
-        those of ``brian2.seed(seed)``.
+        set for it), so one compiled project serves every seed whose model has the same
+        sizes (a connectivity drawn in Python with the seed can have another number of
+        synapses, a size compiled into the code); the random numbers are those of
+        ``brian2.seed(seed)``.
     directory : str, optional
         Build directory of a cpp_standalone project, compiled in place by ``make`` (which
         recompiles only the files whose text changed). By default a fresh temporary

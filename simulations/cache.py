@@ -4,8 +4,9 @@ Brian2's cpp_standalone target writes a C++ project and compiles it, which takes
 than most simulations run. The code Brian2 writes depends only on the model's *structure*
 (equations, sizes, schedules, build options): parameter values declared as run-time
 parameters (:mod:`models.runtime`), weights, connectivity drawn in Python and TimedArray
-values are data files of the project, read by the binary when it starts. So the binary
-compiled for one project serves every project with the same code.
+values are data files of the project, read by the binary when it starts; only their sizes
+(the number of synapses drawn) are compiled into the code. So the binary compiled for one
+project serves every project with the same code.
 
 Where the cache lives
     ``$HOMEOSTASIS_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/homeostasis/standalone``, else
