@@ -24,8 +24,8 @@ import brian2
 from brian2 import Hz, SpikeMonitor, mV, nS, ms, second
 
 from homeostasis import AdaptiveThreshold, InhibitorySTDP, SynapticScaling
-from models import ei_network
-from simulations.backend import simulation
+from homeostasis.models import ei_network
+from homeostasis.simulations.backend import simulation
 
 KINDS = ("none", "frozen", "learning", "scaling", "threshold", "istdp")
 

@@ -8,7 +8,7 @@ so nothing compiled before the benchmark counts):
    Printed: the process wall times, the experiment's wall time, and the simulation time (the
    binary's run); the issue's bound for the second run is 1.5 x simulation + 3 s.
 2. An 8-point ``synaptic-scaling --quick`` sweep over ``target_rate`` as a sweep worker runs
-   it (:func:`simulations.output.run_experiment` point after point in a new process, without
+   it (:func:`homeostasis.simulations.output.run_experiment` point after point in a new process, without
    the per-point figures a sweep leaves out by default): with the cache (one compilation)
    against ``HOMEOSTASIS_CACHE=off`` (one compilation per point), with the metrics of every
    point compared; both with empty caches (a first sweep: the compiled-once side derives the
@@ -109,7 +109,7 @@ print(json.dumps(_points({list(targets)!r}, {figures!r})))
                   HOMEOSTASIS_STANDALONE_DIR=None, HOMEOSTASIS_SWEEP_OUT=work / "out"):
             proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         if keep:  # what any run leaves besides compiled projects
-            from simulations.cache import _DERIVED
+            from homeostasis.simulations.cache import _DERIVED
 
             kept.mkdir()
             for name in _DERIVED:
@@ -126,8 +126,8 @@ print(json.dumps(_points({list(targets)!r}, {figures!r})))
 
 def _points(targets, figures: bool):
     """In the sweep's process: run the points, return wall and CPU seconds and their metrics."""
-    from simulations.output import run_experiment
-    from simulations.sweep import freeze_long_lived
+    from homeostasis.simulations.output import run_experiment
+    from homeostasis.simulations.sweep import freeze_long_lived
 
     out = Path(os.environ["HOMEOSTASIS_SWEEP_OUT"])
     metrics = []
@@ -185,7 +185,7 @@ def sweep(small: bool):
 def _two_workers(lock: bool):
     """Two processes start one structure at once on an empty cache (a sweep's two workers).
 
-    ``lock=False`` replaces :func:`simulations.cache.compiling` in both by a block that
+    ``lock=False`` replaces :func:`homeostasis.simulations.cache.compiling` in both by a block that
     waits for nobody, as before the lock: both compile. Returns the wall time until both
     finished, each one's compile seconds and their metrics.
     """
@@ -193,13 +193,13 @@ def _two_workers(lock: bool):
 import json, os, sys
 from contextlib import contextmanager
 from pathlib import Path
-import simulations.cache
+import homeostasis.simulations.cache
 if not {lock!r}:
     @contextmanager
     def compiling(key, check_interrupt=None):
         yield
-    simulations.cache.compiling = compiling
-from simulations.output import run_experiment
+    homeostasis.simulations.cache.compiling = compiling
+from homeostasis.simulations.output import run_experiment
 path = run_experiment("synaptic-scaling", {{"target_rate": sys.argv[1] + "*Hz"}}, seed=0, quick=True,
                       out=Path(os.environ["HOMEOSTASIS_SWEEP_OUT"]) / sys.argv[1], backend="cpp_standalone",
                       progress=False, figures=False)
@@ -234,8 +234,8 @@ def two_workers():
 
 
 def _network_run(threads: int, n_e: int, n_i: int, learn, perturb):
-    from simulations.backend import standalone_history
-    from simulations.experiments.network_homeostasis import simulate_network
+    from homeostasis.simulations.backend import standalone_history
+    from homeostasis.simulations.experiments.network_homeostasis import simulate_network
 
     with _env(HOMEOSTASIS_THREADS=threads):
         standalone_history(clear=True)

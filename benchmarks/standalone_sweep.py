@@ -21,7 +21,7 @@ import brian2
 from brian2 import Hz, SpikeMonitor, pA, second
 
 from homeostasis import GlobalHomeostasis
-from models import ei_network
+from homeostasis.models import ei_network
 
 
 def _build(directory, drive):
@@ -41,7 +41,7 @@ def _reset():
 
 def _experiment_points(rates, kept):
     """Seconds to run ``synaptic-scaling --quick`` at each target rate on cpp_standalone."""
-    from simulations.output import run_experiment
+    from homeostasis.simulations.output import run_experiment
 
     out = tempfile.mkdtemp(prefix="bench_sa_exp_")
     cache = tempfile.mkdtemp(prefix="bench_sa_kept_")

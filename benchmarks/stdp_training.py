@@ -17,10 +17,10 @@ from pathlib import Path
 
 from brian2 import ms, second
 
-from simulations.backend import simulation
-from simulations.experiments import stdp_digits as sd
-from simulations.params import resolve
-from simulations.registry import get
+from homeostasis.simulations.backend import simulation
+from homeostasis.simulations.experiments import stdp_digits as sd
+from homeostasis.simulations.params import resolve
+from homeostasis.simulations.registry import get
 
 KINDS = ("full", "stdp_only")
 

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import time
 
-from simulations.sweep import plan, run_sweep
+from homeostasis.simulations.sweep import plan, run_sweep
 
 
 def _grid_seconds(workers, grid):

@@ -79,7 +79,7 @@ def _check_api_pages(app):
     documented = set()
     for page in (HERE / "api").glob("*.rst"):
         documented |= set(re.findall(r"^\.\. automodule:: ([\w.]+)", page.read_text(), re.MULTILINE))
-    for package in ("models", "homeostasis", "simulations"):
+    for package in ("homeostasis.models", "homeostasis", "homeostasis.simulations"):
         root = importlib.import_module(package)
         names = [info.name for info in pkgutil.walk_packages(root.__path__, package + ".")]
         for name in names:

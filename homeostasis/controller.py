@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from brian2 import Equations, NeuronGroup, Synapses
 
-from models import runtime as runtime_module
+from homeostasis.models import runtime as runtime_module
 
 __all__ = ["population_controller", "controller_group"]
 
@@ -23,9 +23,9 @@ def controller_group(equations: str, namespace: dict, runtime: dict | None = Non
     """The one-neuron group of a controller, with ``runtime`` as run-time parameters.
 
     Each entry of ``runtime`` becomes a ``(shared, constant)`` variable of the group with that
-    value (:func:`models.runtime.set_parameter`), so the controller's code is the same for
+    value (:func:`homeostasis.models.runtime.set_parameter`), so the controller's code is the same for
     every value and a compiled cpp_standalone project serves them all; with
-    ``models.runtime.RUNTIME_PARAMETERS`` off they are constants of the namespace instead.
+    ``homeostasis.models.runtime.RUNTIME_PARAMETERS`` off they are constants of the namespace instead.
     ``kwargs`` go to :class:`~brian2.NeuronGroup`.
 
     Examples

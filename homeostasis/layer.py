@@ -14,8 +14,8 @@ import numpy as np
 from brian2 import (DimensionMismatchError, Hz, Synapses, amp, get_dimensions, have_same_dimensions,
                     linked_var, ms, pA, siemens)
 
-from models.contribution import Contribution, Regular
-from models.parameters import param
+from homeostasis.models.contribution import Contribution, Regular
+from homeostasis.models.parameters import param
 
 from .controller import controller_group
 from .mechanism import Mechanism
@@ -48,7 +48,7 @@ class DivisiveNormalization(Mechanism):
 
     Examples
     --------
-    >>> from models import Circuit, RateNeuron
+    >>> from homeostasis.models import Circuit, RateNeuron
     >>> c = Circuit()
     >>> L = c.population("L", RateNeuron(transfer="rectified"), 20, [DivisiveNormalization(sigma=0.1)])
     """
@@ -129,19 +129,19 @@ class InhibitoryPool(Mechanism):
         Tonic drive ``I_pool`` of a pool neuron at gain 1 (amp).
     w_in : Quantity
         Weight of the (mean-field) layer-to-pool synapses, in the model's excitatory unit
-        (amp for :class:`~models.CurrentLIF`; siemens for :class:`~models.ConductanceLIF`, the
+        (amp for :class:`~homeostasis.models.CurrentLIF`; siemens for :class:`~homeostasis.models.ConductanceLIF`, the
         mean conductance then driving the pool neuron toward ``E_e``). 0 leaves the tonic part alone.
     w_out : Quantity
         Weight of the pool-to-layer synapses, in the model's inhibitory unit. The pool's
         strongest inhibition, all its neurons firing at ``1 / tau_ref``, is about
-        ``n_pool * w_out * tau_i / tau_ref`` (5 nA with the defaults and :class:`~models.CurrentLIF`).
+        ``n_pool * w_out * tau_i / tau_ref`` (5 nA with the defaults and :class:`~homeostasis.models.CurrentLIF`).
     spread : float
         Relative spread of the pool neurons' sensitivities ``c_k``, in [0, 1).
 
     Examples
     --------
     >>> from brian2 import nA
-    >>> from models import Circuit, CurrentLIF
+    >>> from homeostasis.models import Circuit, CurrentLIF
     >>> c = Circuit()
     >>> L = c.population("L", CurrentLIF(), 50, [InhibitoryPool(target_active_fraction=0.2)], I_ext=0.3 * nA)
     >>> net = c.network()
@@ -204,7 +204,7 @@ class InhibitoryPool(Mechanism):
                      "tau_gain": self.tau_gain}
         name = f"{group.name}_pool_gain"
         # the controller reads slow traces: it and its gathering synapses run every RATE_DT
-        # set point and time constant are run-time values of the controller (models.runtime);
+        # set point and time constant are run-time values of the controller (homeostasis.models.runtime);
         # the threshold of "active" is read by the gathering synapses, from the controller
         ctrl = controller_group("""
                                 A : 1

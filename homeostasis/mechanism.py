@@ -1,8 +1,8 @@
 """The base every homeostatic mechanism derives from.
 
 A mechanism is a frozen dataclass of parameters with units (validated on creation, see
-:func:`models.param`) that contributes Brian2 equation text to a population through
-:class:`models.Circuit`. It declares its spatial ``scale`` and its deep-learning
+:func:`homeostasis.models.param`) that contributes Brian2 equation text to a population through
+:class:`homeostasis.models.Circuit`. It declares its spatial ``scale`` and its deep-learning
 ``counterpart``; :func:`all_mechanisms` lists every mechanism class, so the analysis layer
 pairs the two sides from the code rather than from a hand-kept table.
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from models.contribution import Contribution
-from models.parameters import ParameterSet
+from homeostasis.models.contribution import Contribution
+from homeostasis.models.parameters import ParameterSet
 
 __all__ = ["Mechanism", "SCALES", "all_mechanisms"]
 
@@ -62,7 +62,7 @@ class Mechanism(ParameterSet):
 
     @property
     def traces(self) -> tuple:
-        """Spike traces (:class:`models.SpikeTrace`) this mechanism reads from its synapses'
+        """Spike traces (:class:`homeostasis.models.SpikeTrace`) this mechanism reads from its synapses'
         presynaptic neurons: give them to the source population's ``traces`` so that its
         neurons keep them once, instead of every synapse keeping a copy."""
         return ()
@@ -74,7 +74,9 @@ class Mechanism(ParameterSet):
 
 def all_mechanisms() -> list:
     """Every mechanism class defined in :mod:`homeostasis`, in scale order."""
-    import homeostasis  # noqa: F401 - importing the package defines every mechanism
+    import importlib
 
+    for scale in SCALES:  # importing a scale's module defines its mechanisms
+        importlib.import_module(f"homeostasis.{scale}")
     order = list(SCALES)
     return sorted(_CLASSES, key=lambda c: (order.index(c.scale), c.__name__))

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, have_same_dimensions, ms, nS, second, siemens
 
-from models.contribution import Contribution, SpikeTrace, SynapseTerms
-from models.parameters import param
+from homeostasis.models.contribution import Contribution, SpikeTrace, SynapseTerms
+from homeostasis.models.parameters import param
 
 from .controller import population_controller
 from .mechanism import Mechanism
@@ -58,7 +58,7 @@ class InhibitorySTDP(Mechanism):
     Each trace depends on one neuron's spikes only, so it is kept by the neuron (``x_stdp``):
     the postsynaptic trace by this population, the presynaptic one by the inhibitory
     population when it is created with ``traces=rule.traces``, as
-    :func:`~models.ei_network` does; from any other source (a ``PoissonGroup``) each synapse
+    :func:`~homeostasis.models.ei_network` does; from any other source (a ``PoissonGroup``) each synapse
     keeps it, event-driven. The rule is the same either way.
 
     Parameters
@@ -69,7 +69,7 @@ class InhibitorySTDP(Mechanism):
         Time constant of both traces.
     eta : Quantity
         Learning rate, in the unit of the inhibitory weights (siemens for
-        :class:`~models.ConductanceLIF`, amp for :class:`~models.CurrentLIF`); zero freezes
+        :class:`~homeostasis.models.ConductanceLIF`, amp for :class:`~homeostasis.models.CurrentLIF`); zero freezes
         the weights (the rule's cost without its effect).
     w_max : Quantity
         Upper bound of the weights (the lower bound is zero).
@@ -77,7 +77,7 @@ class InhibitorySTDP(Mechanism):
     Examples
     --------
     >>> from brian2 import Hz, nS
-    >>> from models import ei_network
+    >>> from homeostasis.models import ei_network
     >>> rule = InhibitorySTDP(target_rate=5 * Hz, eta=0.04 * nS)
     >>> net = ei_network(400, 100, p_pathway={"IE": 0.4}, components_e=[rule])  # 40 inputs per E neuron
     >>> round(rule.alpha, 3)
@@ -117,7 +117,7 @@ class InhibitorySTDP(Mechanism):
             namespace={"tau_stdp": self.tau_stdp, "w_max": self.w_max},
             # the learning rate and the depression alpha (from the set point) are run-time
             # values of the synapses: a sweep over target_rate or eta on cpp_standalone runs
-            # one compiled project (models.runtime)
+            # one compiled project (homeostasis.models.runtime)
             runtime={"eta": self.eta, "alpha": self.alpha},
             pre_traces=(trace,),
         )
@@ -148,7 +148,7 @@ class GlobalHomeostasis(Mechanism):
     Examples
     --------
     >>> from brian2 import Hz
-    >>> from models import ei_network
+    >>> from homeostasis.models import ei_network
     >>> net = ei_network(400, 100, components_e=[GlobalHomeostasis(target_rate=5 * Hz)])
     """
 
@@ -183,6 +183,6 @@ class GlobalHomeostasis(Mechanism):
             broadcast="g_global_post = exp(log_g_pre) : 1 (summed)",
             namespace={"target_rate": self.target_rate, "tau_global": self.tau_global},
             # a sweep over the set point or the time constant on cpp_standalone runs one
-            # compiled project (models.runtime)
+            # compiled project (homeostasis.models.runtime)
             runtime=("target_rate", "tau_global"),
         )

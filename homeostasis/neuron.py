@@ -10,8 +10,8 @@ from typing import ClassVar
 
 from brian2 import Hz, mV, ms, second
 
-from models.contribution import Contribution, Regular
-from models.parameters import check_expression, param
+from homeostasis.models.contribution import Contribution, Regular
+from homeostasis.models.parameters import check_expression, param
 
 from .mechanism import Mechanism
 from .rate import every_rate_dt, rate_trace
@@ -47,7 +47,7 @@ class IntrinsicPlasticity(Mechanism):
     Examples
     --------
     >>> from brian2 import second
-    >>> from models import Circuit, RateNeuron
+    >>> from homeostasis.models import Circuit, RateNeuron
     >>> c = Circuit()
     >>> U = c.population("U", RateNeuron(instantaneous=True), 5,
     ...                  [IntrinsicPlasticity(target_mean=0.2, tau_ip=1 * second)])
@@ -121,7 +121,7 @@ class AdaptiveThreshold(Mechanism):
     Examples
     --------
     >>> from brian2 import Hz, mV, nA
-    >>> from models import Circuit, CurrentLIF
+    >>> from homeostasis.models import Circuit, CurrentLIF
     >>> c = Circuit()
     >>> E = c.population("E", CurrentLIF(), 10, [AdaptiveThreshold(target_rate=5 * Hz, v_th_min=-58 * mV)],
     ...                  I_ext=0.3 * nA)
@@ -170,7 +170,7 @@ class AdaptiveThreshold(Mechanism):
             # follows a new run-time value
             initial={"v_th": model.adaptable()["v_th"], "r": "target_rate"},
             # set point, gain, time constant and floor are run-time values: a sweep over them
-            # on cpp_standalone runs one compiled project (models.runtime)
+            # on cpp_standalone runs one compiled project (homeostasis.models.runtime)
             runtime={**self.namespace(), "v_th_min": floor},
         )
 
@@ -214,7 +214,7 @@ class SpikeTriggeredThreshold(Mechanism):
     Examples
     --------
     >>> from brian2 import mV
-    >>> from models import Circuit, ConductanceLIF
+    >>> from homeostasis.models import Circuit, ConductanceLIF
     >>> c = Circuit()
     >>> E = c.population("E", ConductanceLIF(), 10, [SpikeTriggeredThreshold(theta_plus=0.1 * mV)])
     >>> float(E.theta[0] / mV), float(E.v_th[0] / mV)

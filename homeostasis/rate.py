@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from brian2 import ms
 
-from models.contribution import Contribution, Regular
+from homeostasis.models.contribution import Contribution, Regular
 
 __all__ = ["RATE_DT", "RATE_ORDER", "rate_trace"]
 

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, get_unit, have_same_dimensions, ms, nS, second, siemens
 
-from models.contribution import Contribution, Regular, SynapseTerms
-from models.parameters import check_expression, param
+from homeostasis.models.contribution import Contribution, Regular, SynapseTerms
+from homeostasis.models.parameters import check_expression, param
 
 from .mechanism import Mechanism
 from .rate import RATE_DT, every_rate_dt, rate_trace
@@ -39,7 +39,7 @@ class SynapticScaling(Mechanism):
     ``(rate_dt |r_0 - r| / (tau_scaling r_0))^2 / 2``.
 
     ``target_rate``, ``tau_scaling`` and ``tau_r`` are run-time parameters
-    (:mod:`models.runtime`): shared constant variables of the population (``E.target_rate``),
+    (:mod:`homeostasis.models.runtime`): shared constant variables of the population (``E.target_rate``),
     so a compiled cpp_standalone project runs with new values without compiling again.
 
     Parameters
@@ -56,7 +56,7 @@ class SynapticScaling(Mechanism):
     Examples
     --------
     >>> from brian2 import Hz, pA, second
-    >>> from models import Circuit, CurrentLIF, poisson_source
+    >>> from homeostasis.models import Circuit, CurrentLIF, poisson_source
     >>> c = Circuit()
     >>> E = c.population("E", CurrentLIF(), 10, [SynapticScaling(target_rate=5 * Hz, tau_scaling=10 * second)])
     >>> inp = c.add(poisson_source(100, 10 * Hz))
@@ -88,7 +88,7 @@ class SynapticScaling(Mechanism):
             # follows a new value of a run-time parameter
             initial={"r": "target_rate", "g_scaling": 1.0},
             # set point and time constants are run-time values: a sweep over them on
-            # cpp_standalone runs one compiled project (models.runtime)
+            # cpp_standalone runs one compiled project (homeostasis.models.runtime)
             runtime=self.namespace(),
             regular=every_rate_dt("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)"),
             synapses={"exc": SynapseTerms(weight_factor="g_scaling_post")},
@@ -130,7 +130,7 @@ class WeightSumNormalization(Mechanism):
     Examples
     --------
     >>> from brian2 import nS, ms
-    >>> from models import Circuit, ConductanceLIF, poisson_source
+    >>> from homeostasis.models import Circuit, ConductanceLIF, poisson_source
     >>> c = Circuit()
     >>> E = c.population("E", ConductanceLIF(), 5, [WeightSumNormalization(w_total=10 * nS, interval=100 * ms)])
     >>> inp = c.add(poisson_source(20, 5 * Hz))
@@ -167,7 +167,7 @@ class WeightSumNormalization(Mechanism):
         return Contribution(
             equations=f"w_sum : {unit_text}",
             namespace={"w_total": self.w_total},
-            # the total is a run-time value of the synapses (models.runtime)
+            # the total is a run-time value of the synapses (homeostasis.models.runtime)
             synapses={"exc": SynapseTerms(model=f"w_sum_post = w : {unit_text} (summed)",
                                           regular=(Regular(rescale, self.interval, when="after_groups"),),
                                           runtime={"w_total": self.w_total})},

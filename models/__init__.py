@@ -2,7 +2,7 @@
 
 Nothing here knows about homeostasis: the :mod:`homeostasis` package plugs into
 :class:`Circuit` as components, through the value objects of
-:mod:`models.contribution`.
+:mod:`homeostasis.models.contribution`.
 """
 from .circuit import Circuit
 from .contribution import Contribution, Regular, SpikeTrace, SynapseTerms, merge_namespaces

@@ -5,12 +5,12 @@ from a neuron model, :meth:`~Circuit.connect` makes ``Synapses`` (with your own 
 model, ``on_pre``/``on_post`` code and delays if you give them, onto a whole population or a
 subgroup), :meth:`~Circuit.add` takes any other Brian2 object (inputs, monitors) and
 :meth:`~Circuit.network` hands back a ``Network`` of everything. What is not plain Brian2 is
-that *components* add to these objects (see :mod:`models.contribution`):
+that *components* add to these objects (see :mod:`homeostasis.models.contribution`):
 
 - a population's components (those of the :mod:`homeostasis` package, for example)
   add neuron equations, reset statements and regular updates, and add terms to every
   synapse of a given role (``"exc"``, ``"inh"``) onto the population;
-- a connection's ``plasticity`` (Hebbian rules, :mod:`models.hebbian`) adds terms to that
+- a connection's ``plasticity`` (Hebbian rules, :mod:`homeostasis.models.hebbian`) adds terms to that
   connection only.
 
 A component object has ``contribution(model) -> Contribution`` and, if it needs extra Brian2
@@ -21,7 +21,7 @@ unchanged on the numpy, cython and cpp_standalone targets.
 Examples
 --------
 >>> from brian2 import Hz, nA, pA, ms, PoissonGroup, SpikeMonitor
->>> from models import CurrentLIF
+>>> from homeostasis.models import CurrentLIF
 >>> c = Circuit()
 >>> E = c.population("E", CurrentLIF(), 20, I_ext=0.15 * nA)
 >>> inp = c.add(PoissonGroup(50, 10 * Hz, name="inp"))
@@ -131,7 +131,7 @@ class Circuit:
         ----------
         name : str
             Population name (``circuit["E"]`` retrieves the group).
-        model : models.NeuronModel
+        model : homeostasis.models.NeuronModel
         n : int
         components : sequence
             Objects with ``contribution(model)`` acting on these neurons and on the synapses
@@ -275,7 +275,7 @@ class Circuit:
         on_post : str, optional
             Your postsynaptic statements; components' statements are appended.
         plasticity : sequence
-            Hebbian rules (:mod:`models.hebbian`) of this connection: objects with
+            Hebbian rules (:mod:`homeostasis.models.hebbian`) of this connection: objects with
             ``synapse_terms(target_model) -> SynapseTerms``.
         method : str
             Integration method of the synapse equations.

@@ -1,8 +1,8 @@
-"""What a component adds to the Brian2 objects a :class:`~models.Circuit` builds.
+"""What a component adds to the Brian2 objects a :class:`~homeostasis.models.Circuit` builds.
 
 A *component* is anything that extends a population or a connection with equations of its
 own: a homeostatic component (see the :mod:`homeostasis` package) on the neurons of a
-population and on the synapses onto them, or a Hebbian rule (:mod:`models.hebbian`) on one
+population and on the synapses onto them, or a Hebbian rule (:mod:`homeostasis.models.hebbian`) on one
 connection. It says what it adds with the plain value objects of this module, and the
 circuit merges them into ``Equations``, reset statements, ``on_pre``/``on_post`` code,
 namespaces and ``run_regularly`` blocks, checking that no two components disagree.
@@ -122,8 +122,8 @@ class SynapseTerms:
     runtime : dict
         Constants the statements refer to that a user may change from run to run (learning
         rates, bounds, set points): ``(shared, constant)`` variables of the synapses given
-        their values when built (:mod:`models.runtime`), so that on cpp_standalone one
-        compiled project serves every value. With ``models.runtime.RUNTIME_PARAMETERS``
+        their values when built (:mod:`homeostasis.models.runtime`), so that on cpp_standalone one
+        compiled project serves every value. With ``homeostasis.models.runtime.RUNTIME_PARAMETERS``
         off they are constants of the namespace, like ``namespace``.
     """
 
@@ -162,7 +162,7 @@ class Contribution:
         points, time constants): each becomes a ``(shared, constant)`` variable of the
         population, with its unit, instead of a constant of the namespace. The equations
         read the same; on cpp_standalone the value is data the built project reads when it
-        starts (see :func:`models.runtime.set_parameter`), so a new value needs no compilation.
+        starts (see :func:`homeostasis.models.runtime.set_parameter`), so a new value needs no compilation.
     synapses : dict of str to SynapseTerms
         Terms for synapses of each role (``"exc"``, ``"inh"``) onto the population.
     regular : tuple of Regular

@@ -2,10 +2,10 @@
 
 These rules are learning, not homeostasis: they strengthen synapses whose pre- and
 postsynaptic spikes are causally paired, which is what lets a network pick up structure
-and also what makes it unstable on its own. They plug into :meth:`models.Circuit.connect`
-through ``plasticity=(rule, ...)``: each rule returns the :class:`~models.SynapseTerms`
+and also what makes it unstable on its own. They plug into :meth:`homeostasis.models.Circuit.connect`
+through ``plasticity=(rule, ...)``: each rule returns the :class:`~homeostasis.models.SynapseTerms`
 (model lines, ``on_pre``/``on_post`` statements, namespace) for one connection, and names
-the spike traces it reads as :class:`~models.SpikeTrace` objects. A trace depends on one
+the spike traces it reads as :class:`~homeostasis.models.SpikeTrace` objects. A trace depends on one
 neuron's spikes only, so a population created with ``traces=rule.traces`` keeps it once
 per neuron; otherwise every synapse keeps its own copy (event-driven), with the same values.
 """
@@ -29,12 +29,12 @@ class HebbianRule(ParameterSet):
     """
 
     def synapse_terms(self, target_model):
-        """The :class:`~models.SynapseTerms` of this rule on synapses onto ``target_model`` neurons."""
+        """The :class:`~homeostasis.models.SynapseTerms` of this rule on synapses onto ``target_model`` neurons."""
         raise NotImplementedError
 
     @property
     def traces(self) -> tuple:
-        """Every :class:`~models.SpikeTrace` the rule reads (give them to a population's ``traces``)."""
+        """Every :class:`~homeostasis.models.SpikeTrace` the rule reads (give them to a population's ``traces``)."""
         return ()
 
 
@@ -103,7 +103,7 @@ class PairSTDP(HebbianRule):
     Examples
     --------
     >>> from brian2 import nS
-    >>> from models import ConductanceLIF
+    >>> from homeostasis.models import ConductanceLIF
     >>> rule = PairSTDP(w_max=10 * nS, gate="plastic(t)")
     >>> [t.name for t in rule.traces]
     ['apre', 'apost']
@@ -212,7 +212,7 @@ class TripletSTDP(HebbianRule):
     Examples
     --------
     >>> from brian2 import Hz, nS
-    >>> from models import ConductanceLIF
+    >>> from homeostasis.models import ConductanceLIF
     >>> rule = TripletSTDP.from_threshold(5 * Hz, A2_minus=0.01 * nS, w_max=2 * nS)
     >>> round(float(rule.theta / Hz), 6)
     5.0
@@ -273,7 +273,7 @@ class TripletSTDP(HebbianRule):
             on_pre=f"w = clip(w - {g} * A2_minus * {o1.postsynaptic}, 0 * w_max, w_max)",
             on_post=f"w = clip(w + {g} * A3_plus * {r1.presynaptic} * {o2.postsynaptic}, 0 * w_max, w_max)",
             # amplitudes and bound are run-time values of the synapses: a sweep over them on
-            # cpp_standalone runs one compiled project (models.runtime)
+            # cpp_standalone runs one compiled project (homeostasis.models.runtime)
             runtime={k: getattr(self, k) for k in ("A3_plus", "A2_minus", "w_max")},
             pre_traces=(r1,),
             post_traces=(o1, o2),

@@ -51,7 +51,7 @@ def ei_network(n_e: int = 800, n_i: int = 200, p: float = 0.1, model: NeuronMode
     p : float
         Connection probability of every pathway not listed in ``p_pathway`` or ``in_degree``.
     model : NeuronModel
-        Defaults to :class:`~models.ConductanceLIF`; weights must be in its synaptic unit.
+        Defaults to :class:`~homeostasis.models.ConductanceLIF`; weights must be in its synaptic unit.
     w_ee, w_ei, w_ie, w_ii : Quantity
         Initial weights.
     I_ext : Quantity

@@ -4,7 +4,7 @@ Each model is a frozen dataclass of parameters with units (validated on creation
 its equations as text. A model names the parameters a component may turn into
 state (``adaptable``: the threshold of a spiking neuron, the gain and bias of a rate unit) and
 the synaptic variables incoming spikes increment (``synapse_targets``), so a component can be
-composed with it without editing the model (see :mod:`models.circuit`).
+composed with it without editing the model (see :mod:`homeostasis.models.circuit`).
 
 Examples
 --------

@@ -10,7 +10,7 @@ On cpp_standalone the value is not written into the generated C++ code: it is a 
 of the project (``static_arrays/``), copied into the variable in ``main`` where Python set it,
 before any initial value computed from it (``r = target_rate``) and before the run. So the
 code of a model is the same for every value of its parameters, one compiled binary serves
-them all (:mod:`simulations.backend` keeps such binaries in a cache), and a project that was
+them all (:mod:`homeostasis.simulations.backend` keeps such binaries in a cache), and a project that was
 built and run can run again with a new value by rewriting the file (a later call of
 :func:`set_parameter`). Brian2's own ``run_args`` set variables just before the network
 runs, after the initial values computed from them, which is why they are not used here.

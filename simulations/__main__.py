@@ -1,4 +1,4 @@
-"""``python -m simulations`` is the ``homeostasis`` command."""
+"""``python -m homeostasis`` is the ``homeostasis`` command."""
 import sys
 
 from .cli import console

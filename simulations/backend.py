@@ -1,6 +1,6 @@
 """Choose the Brian2 code-generation target for a block of simulation code, and run it.
 
-Every simulation in :mod:`simulations.experiments` runs its network once with
+Every simulation in :mod:`homeostasis.simulations.experiments` runs its network once with
 :func:`run_network` inside :func:`simulation`, so the same function runs on the numpy and
 cython runtime targets and on cpp_standalone (which compiles and runs the whole project at
 ``run`` and allows one run per build). Phases such as "block the drive, then boost it" are
@@ -94,10 +94,10 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         Build directory of a cpp_standalone project, compiled in place by ``make`` (which
         recompiles only the files whose text changed). By default a fresh temporary
         directory, deleted afterwards, whose binary comes from the compiled-project cache
-        (:mod:`simulations.cache`) when a project with the same code was compiled before,
+        (:mod:`homeostasis.simulations.cache`) when a project with the same code was compiled before,
         and is stored there otherwise. Cython caches per process in the same way
         (``HOMEOSTASIS_CYTHON_CACHE``). On every backend, the exact integration of linear
-        equations comes from the integration cache (:func:`simulations.cache.cached_integration`).
+        equations comes from the integration cache (:func:`homeostasis.simulations.cache.cached_integration`).
     project : str, optional
         Name of the model structure the block builds (e.g. the circuit's name). When the
         environment variable ``HOMEOSTASIS_STANDALONE_DIR`` is set and no ``directory`` is
@@ -206,7 +206,7 @@ def _release_brian2_memos():
     ``PoissonInput``. The next model's function is then named ``poissoninput_binomial_1``
     instead of ``poissoninput_binomial``: other code for the same structure, so a second
     point of a sweep in one worker compiled again. The expensive memo, the exact
-    integration, is on disk (:func:`simulations.cache.cached_integration`).
+    integration, is on disk (:func:`homeostasis.simulations.cache.cached_integration`).
     """
     from brian2.codegen import translation
     from brian2.parsing import sympytools
@@ -477,7 +477,7 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     prefs = brian2.prefs.core
     graceful = prefs.stop_on_keyboard_interrupt
     prefs.stop_on_keyboard_interrupt = False
-    from models.runtime import standalone_device
+    from homeostasis.models.runtime import standalone_device
 
     device = standalone_device()
     run_args = run_kwargs.pop("run_args", None)
@@ -487,7 +487,7 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
         net.run(duration, **report, **run_kwargs)
         if device is not None and not device.build_on_run:
             if _project is None:
-                raise RuntimeError("run a network on cpp_standalone inside simulations.backend.simulation()")
+                raise RuntimeError("run a network on cpp_standalone inside homeostasis.simulations.backend.simulation()")
             _build_and_run(device, run_args)
     except Exception as err:
         if _is_interrupt(err):
@@ -518,7 +518,7 @@ def rerun_network(net, parameters=None, run_args=None):
     net : brian2.Network
         The network run by :func:`run_network` in the active block.
     parameters : dict, optional
-        ``{group: {name: value}}``: run-time parameters (:mod:`models.runtime`) of groups,
+        ``{group: {name: value}}``: run-time parameters (:mod:`homeostasis.models.runtime`) of groups,
         e.g. ``{E: {"target_rate": 8 * Hz}}``. Read by the binary before any initial value
         that is computed from them.
     run_args : dict, optional
@@ -532,7 +532,7 @@ def rerun_network(net, parameters=None, run_args=None):
     """
     import time
 
-    from models.runtime import set_parameter, standalone_device
+    from homeostasis.models.runtime import set_parameter, standalone_device
 
     device = standalone_device()
     if device is None or _project is None or not device.has_been_run:

@@ -3,7 +3,7 @@
 Brian2's cpp_standalone target writes a C++ project and compiles it, which takes far longer
 than most simulations run. The code Brian2 writes depends only on the model's *structure*
 (equations, sizes, schedules, build options): parameter values declared as run-time
-parameters (:mod:`models.runtime`), weights, connectivity drawn in Python and TimedArray
+parameters (:mod:`homeostasis.models.runtime`), weights, connectivity drawn in Python and TimedArray
 values are data files of the project, read by the binary when it starts; only their sizes
 (the number of synapses drawn) are compiled into the code. So the binary compiled for one
 project serves every project with the same code.
@@ -39,10 +39,10 @@ Nothing is trusted
     A hit is used only when ``entry.json`` parses, the binary exists, and the SHA-256 of the
     copied binary equals the recorded one; otherwise the entry is removed and the project
     compiled again. A cached binary whose run fails is removed too, and the project is
-    compiled and run once more (:func:`simulations.backend.run_network`).
+    compiled and run once more (:func:`homeostasis.simulations.backend.run_network`).
 
 The integration cache
-    Brian2 integrates linear equations (``method="exact"``, e.g. :class:`models.CurrentLIF`)
+    Brian2 integrates linear equations (``method="exact"``, e.g. :class:`homeostasis.models.CurrentLIF`)
     with the analytical solution sympy derives, which takes seconds for a neuron with
     synaptic currents, in every new process. Brian2 keeps that solution in memory only, so
     a second ``homeostasis run`` or a new sweep worker paid it again before its cached
@@ -245,7 +245,7 @@ def compiling(key: str, check_interrupt=None):
 
     Examples
     --------
-    What :func:`simulations.backend.run_network` does on a miss (``make`` stands for
+    What :func:`homeostasis.simulations.backend.run_network` does on a miss (``make`` stands for
     Brian2's compilation):
 
     >>> with compiling(key, check_interrupt):  # doctest: +SKIP

@@ -1,4 +1,4 @@
-"""The ``homeostasis`` command line (also ``python -m simulations``).
+"""The ``homeostasis`` command line (also ``python -m homeostasis``).
 
 The commands and their options are those of :func:`build_parser` (``homeostasis --help``,
 ``homeostasis COMMAND --help``, ``homeostasis run NAME --help`` for an experiment's
@@ -306,7 +306,7 @@ _INTERRUPTED = {
 
 
 def console() -> int:
-    """The ``homeostasis`` command (console script and ``python -m simulations``): :func:`main`,
+    """The ``homeostasis`` command (console script and ``python -m homeostasis``): :func:`main`,
     in a process that ends right after it.
 
     At shutdown Python collects every object it still tracks; after Brian2 and sympy are

@@ -7,7 +7,7 @@ leaves a half-written result, and a previous complete result is replaced only by
 complete one. A Ctrl+C that arrives during that final swap is held until the swap is done.
 
 A result must hold every metrics key its experiment declares (``required_metrics`` of
-:func:`simulations.registry.experiment`); a run that lacks one is an error and writes
+:func:`homeostasis.simulations.registry.experiment`); a run that lacks one is an error and writes
 nothing, because other tools read those keys.
 """
 from __future__ import annotations
@@ -99,7 +99,7 @@ def missing_metrics(exp, values: dict, metrics: dict) -> list:
 
     Examples
     --------
-    >>> from simulations.registry import Experiment, Param
+    >>> from homeostasis.simulations.registry import Experiment, Param
     >>> exp = Experiment("x", "", (Param("methods", "a,b"),), None, required_metrics=("{methods}.cv",))
     >>> missing_metrics(exp, {"methods": "a,b"}, {"a": {"cv": 0.1}})
     ['b.cv']

@@ -6,7 +6,7 @@ node by node, never with ``eval``.
 
 Examples
 --------
->>> from simulations.registry import Param
+>>> from homeostasis.simulations.registry import Param
 >>> from brian2 import Hz
 >>> parse_value(Param("target_rate", 5 * Hz, "Hz"), "10*Hz")
 10. * hertz

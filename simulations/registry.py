@@ -3,13 +3,13 @@
 An experiment is a plain function decorated with :func:`experiment`. It declares its
 parameters once (name, default, unit, help, quick-mode default), receives them validated
 and with units attached, and returns a :class:`Result` (metrics, arrays, a figure). Writing
-files, seeding, timing and versions are the runner's job (:mod:`simulations.output`), so
+files, seeding, timing and versions are the runner's job (:mod:`homeostasis.simulations.output`), so
 every experiment obeys the same output contract.
 
 An experiment also declares the metrics keys it promises (``required_metrics``): other
 tools read them, so the runner refuses to write a result that lacks one.
 
-Experiments live in :mod:`simulations.experiments`, one module each; importing
+Experiments live in :mod:`homeostasis.simulations.experiments`, one module each; importing
 :func:`registry` imports them all, so adding an experiment is adding a module.
 
 Examples
@@ -237,10 +237,10 @@ def experiment(name: str, description: str, params=(), figure: bool = True, requ
 
 
 def registry() -> dict[str, Experiment]:
-    """All experiments, importing every module of :mod:`simulations.experiments` once."""
+    """All experiments, importing every module of :mod:`homeostasis.simulations.experiments` once."""
     import os
 
-    from simulations import experiments
+    from homeostasis.simulations import experiments
 
     # plug-in experiments: HOMEOSTASIS_EXPERIMENTS="pkg.module,other.module" (also seen by
     # Dask workers, which inherit the environment)

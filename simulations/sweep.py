@@ -28,8 +28,8 @@ worker leaves no half-written point either, because each result directory appear
 rename (a stale temporary directory is removed when its point runs again).
 
 Compiled targets: every worker process has its own cython cache. On cpp_standalone every
-point takes its binary from the compiled-project cache (:mod:`simulations.cache`), keyed by
-the generated code, which does not depend on run-time parameters (:mod:`models.runtime`):
+point takes its binary from the compiled-project cache (:mod:`homeostasis.simulations.cache`), keyed by
+the generated code, which does not depend on run-time parameters (:mod:`homeostasis.models.runtime`):
 a grid over ``target_rate``, ``tau_scaling`` or the input rates of ``synaptic-scaling``
 compiles its structure once (once per worker at most, when the first points of several
 workers miss at the same time) and every point runs the same binary with its own values
@@ -148,7 +148,7 @@ def freeze_long_lived() -> bool:
     """Before a worker's first point: collect, then exempt what is alive from later collections.
 
     On cpp_standalone every point collects the garbage of the one before
-    (:func:`simulations.backend.simulation`, so that Brian2 gives the next point's objects
+    (:func:`homeostasis.simulations.backend.simulation`, so that Brian2 gives the next point's objects
     the same names and the compiled project is found again): a full collection of every
     object the worker holds, Brian2, sympy, matplotlib, the experiments and Dask, a tenth of
     a second per point. That is all long-lived, so ``gc.freeze`` moves it out of the
@@ -197,7 +197,7 @@ def interrupt_points() -> int:
 
     Run on each worker (``client.run``) when the sweep is interrupted. Dask runs tasks in
     worker threads, which no signal reaches, so each gets an interrupt request
-    (:func:`simulations.backend.request_interrupt`): its Brian2 simulation stops within a
+    (:func:`homeostasis.simulations.backend.request_interrupt`): its Brian2 simulation stops within a
     fraction of a second and raises ``KeyboardInterrupt``, its runner removes its temporary
     directory and refuses to write a result, and :func:`run_point` reports it as
     interrupted. Compilers and cpp_standalone binaries the points started are terminated
@@ -440,7 +440,7 @@ def _plot(root: Path, rows, key: str, metric: str):
 
 
 def main(args) -> int:
-    """``homeostasis sweep`` (see :mod:`simulations.cli`)."""
+    """``homeostasis sweep`` (see :mod:`homeostasis.simulations.cli`)."""
     from .output import check_out_dir
 
     grid = parse_grid(args.grid)

@@ -6,12 +6,12 @@ import pkgutil
 import pytest
 
 import homeostasis
-import models
-import simulations
+import homeostasis.models
+import homeostasis.simulations
 
 
 def _modules():
-    for package in (homeostasis, models, simulations):
+    for package in (homeostasis, homeostasis.models, homeostasis.simulations):
         yield package.__name__
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             yield info.name

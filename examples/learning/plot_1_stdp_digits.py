@@ -4,7 +4,7 @@ Unsupervised STDP learns digits when homeostasis balances the load
 
 Diehl & Cook (2015) showed that a single layer of spiking neurons learns handwritten digits
 without labels: Poisson inputs, one per pixel, reach excitatory neurons through synapses
-that learn by spike-timing-dependent plasticity (:class:`~models.hebbian.PairSTDP`), and each
+that learn by spike-timing-dependent plasticity (:class:`~homeostasis.models.hebbian.PairSTDP`), and each
 neuron comes to respond to one prototype. STDP alone does not get there. The network learns
 only because three homeostatic mechanisms keep every neuron in use, one per scale:
 
@@ -28,9 +28,9 @@ from brian2 import (Hz, SpikeMonitor, TimedArray, defaultclock, mV, ms, nS, pref
                     start_scope)
 
 from homeostasis import SpikeTriggeredThreshold, WeightSumNormalization
-from models import Circuit, poisson_source
-from models.hebbian import PairSTDP
-from simulations.experiments.stdp_digits import (E_MODEL, I_MODEL, assign_labels, classify, initial_weights,
+from homeostasis.models import Circuit, poisson_source
+from homeostasis.models.hebbian import PairSTDP
+from homeostasis.simulations.experiments.stdp_digits import (E_MODEL, I_MODEL, assign_labels, classify, initial_weights,
                                                  load_images, readout_network, split)
 
 prefs.codegen.target = "numpy"
@@ -38,7 +38,7 @@ prefs.codegen.target = "numpy"
 # %%
 # The digits, as Poisson rates
 # ----------------------------
-# :func:`~simulations.experiments.stdp_digits.load_images` scales the pixels to [0, 1]; a pixel
+# :func:`~homeostasis.simulations.experiments.stdp_digits.load_images` scales the pixels to [0, 1]; a pixel
 # at full intensity fires at 256 Hz. Each image is shown for 100 ms, followed by 50 ms of
 # silence. The split is stratified and seeded.
 
@@ -54,7 +54,7 @@ print(f"{len(x_train)} training and {len(x_test)} test images of {n_in} pixels, 
 # %%
 # The learning network
 # --------------------
-# A :class:`~models.circuit.Circuit` composes the excitatory neurons with the mechanisms
+# A :class:`~homeostasis.models.circuit.Circuit` composes the excitatory neurons with the mechanisms
 # given to their population; the STDP rule goes on the input synapses, and its spike traces
 # live on the neurons (``traces=rule.traces``). The learning rate is high (``eta_post`` =
 # 0.1, Diehl & Cook used 0.01), and so is the threshold step (1 mV, they used 0.05 mV), so that
@@ -107,7 +107,7 @@ learned = {label: train(label, mechanisms) for label, mechanisms in variants.ite
 # %%
 # Freeze, label, classify
 # -----------------------
-# :func:`~simulations.experiments.stdp_digits.readout_network` copies the learned weights and
+# :func:`~homeostasis.simulations.experiments.stdp_digits.readout_network` copies the learned weights and
 # thresholds into networks with the same inhibition and no plasticity, side by side on the same
 # input spikes. They see the training images again: each neuron is assigned the class it
 # responds to most. Then each test image is classified as the class whose neurons fire most on

@@ -8,7 +8,7 @@ showed with triplet STDP in recurrent spiking networks that homeostasis can hold
 only if it reacts within seconds, far faster than synaptic scaling is measured to act in cortex.
 
 Here the recurrent E->E synapses of a small E/I network of conductance-based neurons learn by
-the minimal triplet rule of Pfister & Gerstner (2006), :class:`~models.hebbian.TripletSTDP`:
+the minimal triplet rule of Pfister & Gerstner (2006), :class:`~homeostasis.models.hebbian.TripletSTDP`:
 
 .. math::
     \\text{pre spike: } w \\leftarrow w - A_2^- \\, o_1, \\qquad
@@ -33,15 +33,15 @@ from matplotlib.ticker import ScalarFormatter
 from homeostasis import SynapticScaling
 from homeostasis.analysis import window_rates
 from homeostasis.analysis.stability import population_rate, rate_stability
-from models import Circuit, ConductanceLIF
-from models.hebbian import TripletSTDP
+from homeostasis.models import Circuit, ConductanceLIF
+from homeostasis.models.hebbian import TripletSTDP
 
 prefs.codegen.target = "numpy"
 
 # %%
 # One network, with or without scaling
 # ------------------------------------
-# 400 excitatory and 100 inhibitory neurons (:class:`~models.neurons.ConductanceLIF`
+# 400 excitatory and 100 inhibitory neurons (:class:`~homeostasis.models.neurons.ConductanceLIF`
 # defaults), random connections with ``p = 0.1``, a constant current into E and
 # 100 Poisson inputs at 5 Hz onto every neuron. The triplet rule's traces live on E
 # (``traces=rule.traces``): one update per neuron and spike, not one per synapse. The

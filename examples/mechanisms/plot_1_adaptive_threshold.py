@@ -17,7 +17,7 @@ import numpy as np
 from brian2 import Hz, SpikeMonitor, mV, ms, nA, prefs, second, start_scope
 
 from homeostasis import AdaptiveThreshold
-from models import Circuit, CurrentLIF
+from homeostasis.models import Circuit, CurrentLIF
 
 prefs.codegen.target = "numpy"  # a small network: no compiler needed
 start_scope()

@@ -17,7 +17,7 @@ import numpy as np
 from brian2 import StateMonitor, ms, prefs, second, start_scope
 
 from homeostasis import IntrinsicPlasticity
-from models import Circuit, RateNeuron, gaussian_drive, timed_drive
+from homeostasis.models import Circuit, RateNeuron, gaussian_drive, timed_drive
 
 prefs.codegen.target = "numpy"
 start_scope()

@@ -19,7 +19,7 @@ from brian2 import (Hz, SpikeMonitor, StateMonitor, TimedArray, ms, pA, prefs, s
 
 from homeostasis import SynapticScaling
 from homeostasis.analysis import multiplicativity
-from models import Circuit, CurrentLIF, poisson_source
+from homeostasis.models import Circuit, CurrentLIF, poisson_source
 
 prefs.codegen.target = "numpy"
 start_scope()

@@ -20,7 +20,7 @@ from brian2 import ms, prefs, start_scope
 
 from homeostasis import DivisiveNormalization
 from homeostasis.analysis import gain_invariance, pattern_correlation
-from models import Circuit, RateNeuron
+from homeostasis.models import Circuit, RateNeuron
 
 prefs.codegen.target = "numpy"
 start_scope()

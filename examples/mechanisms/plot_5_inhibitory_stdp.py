@@ -21,7 +21,7 @@ import numpy as np
 from brian2 import Hz, SpikeMonitor, StateMonitor, ms, nS, prefs, second, seed, start_scope
 
 from homeostasis import InhibitorySTDP
-from models import ei_network
+from homeostasis.models import ei_network
 
 prefs.codegen.target = "numpy"
 start_scope()
@@ -30,8 +30,8 @@ seed(3)  # the random connectivity and initial voltages
 # %%
 # The network, with the rule on the inhibitory synapses onto E
 # ------------------------------------------------------------
-# :func:`~models.networks.ei_network` builds the populations and the four pathways with a
-# :class:`~models.circuit.Circuit`; the mechanism given for the excitatory neurons adds its terms to
+# :func:`~homeostasis.models.networks.ei_network` builds the populations and the four pathways with a
+# :class:`~homeostasis.models.circuit.Circuit`; the mechanism given for the excitatory neurons adds its terms to
 # the I->E synapses. The rule's fixed point is exact only for uncorrelated pre- and
 # postsynaptic spikes: a neuron with the handful of inhibitory inputs that ``p=0.1`` gives
 # some of them settles well above it. So every excitatory neuron gets exactly ten

@@ -1,4 +1,4 @@
-"""Declarative validation of the ANN hyperparameters, as :func:`models.param` is for mechanisms.
+"""Declarative validation of the ANN hyperparameters, as :func:`homeostasis.models.param` is for mechanisms.
 
 A class lists the constraints of its constructor's parameters once, in
 ``_parameter_constraints`` (the name scikit-learn uses), and derives from :class:`Validated`.

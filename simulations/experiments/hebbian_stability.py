@@ -2,7 +2,7 @@
 
 A recurrent network of conductance-based excitatory (E) and inhibitory (I) LIF neurons,
 driven by Poisson background and a constant current, has plastic E->E synapses with the
-minimal triplet STDP rule of Pfister & Gerstner (2006) (:class:`models.hebbian.TripletSTDP`),
+minimal triplet STDP rule of Pfister & Gerstner (2006) (:class:`homeostasis.models.hebbian.TripletSTDP`),
 as in Zenke, Hennequin & Gerstner (2013). The rule's threshold rate ``theta`` lies below the
 network's initial rate, so every active synapse grows, the rates grow with it, and the
 network runs away until the weights reach ``w_max``. Each *variant* adds one homeostatic
@@ -42,8 +42,8 @@ from brian2 import BrianLogger, Hz, PoissonInput, SpikeMonitor, StateMonitor, de
 from homeostasis import GlobalHomeostasis, InhibitorySTDP, SynapticScaling
 from homeostasis.analysis import coefficient_of_variation, window_rates
 from homeostasis.analysis.stability import critical_bracket, population_rate, rate_stability
-from models import Circuit, ConductanceLIF
-from models.hebbian import PairSTDP, TripletSTDP
+from homeostasis.models import Circuit, ConductanceLIF
+from homeostasis.models.hebbian import PairSTDP, TripletSTDP
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment

@@ -13,7 +13,7 @@ from brian2 import Hz, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, pA, s
 from homeostasis import AdaptiveThreshold, IntrinsicPlasticity
 from homeostasis.analysis import (coefficient_of_variation, gamma_shape, kl_to_exponential, ks_to_exponential,
                                   window_rates)
-from models import Circuit, CurrentLIF, RateNeuron, gaussian_drive, poisson_source
+from homeostasis.models import Circuit, CurrentLIF, RateNeuron, gaussian_drive, poisson_source
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment

@@ -12,7 +12,7 @@ from brian2 import Hz, SpikeMonitor, StateMonitor, ms, nA, second
 
 from homeostasis import DivisiveNormalization, InhibitoryPool
 from homeostasis.analysis import gain_invariance, pattern_correlation, window_rates
-from models import Circuit, CurrentLIF, RateNeuron
+from homeostasis.models import Circuit, CurrentLIF, RateNeuron
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment

@@ -13,7 +13,7 @@ from brian2 import Hz, SpikeMonitor, StateMonitor, TimedArray, ms, nS, pA, secon
 
 from homeostasis import GlobalHomeostasis, InhibitorySTDP
 from homeostasis.analysis import coincidence_rates, quantile_groups, window_rates
-from models import ei_network
+from homeostasis.models import ei_network
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment

@@ -12,7 +12,7 @@ from brian2 import Hz, SpikeMonitor, mV, ms, pA, second
 
 from homeostasis import AdaptiveThreshold, GlobalHomeostasis, InhibitoryPool, InhibitorySTDP, SynapticScaling
 from homeostasis.analysis import binned_rates, load_balance
-from models import Circuit, CurrentLIF, poisson_source
+from homeostasis.models import Circuit, CurrentLIF, poisson_source
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment

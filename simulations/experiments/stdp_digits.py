@@ -3,7 +3,7 @@
 The network of Diehl & Cook (2015, Front. Comput. Neurosci. 9:99) on scikit-learn's 8 x 8
 digits: the pixels drive Poisson inputs (rate proportional to intensity), which reach a
 layer of excitatory conductance-based LIF neurons through synapses that learn by pair-based
-STDP with soft bounds (:class:`models.hebbian.PairSTDP`). Nothing supervises them; the layer learns
+STDP with soft bounds (:class:`homeostasis.models.hebbian.PairSTDP`). Nothing supervises them; the layer learns
 only because three homeostatic mechanisms keep its load balanced:
 
 - neuron scale: a threshold that every spike raises (:class:`~homeostasis.SpikeTriggeredThreshold`),
@@ -34,8 +34,8 @@ from brian2 import Hz, SpikeMonitor, defaultclock, mV, ms, nS, pF, second
 
 from homeostasis import AdaptiveThreshold, SpikeTriggeredThreshold, SynapticScaling, WeightSumNormalization
 from homeostasis.analysis import dead_fraction, linear_probe_accuracy, usage_cv, usage_entropy
-from models import Circuit, ConductanceLIF, poisson_source
-from models.hebbian import PairSTDP
+from homeostasis.models import Circuit, ConductanceLIF, poisson_source
+from homeostasis.models.hebbian import PairSTDP
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment
@@ -268,7 +268,7 @@ def time_step(dt):
 def build_training(x_train, variant: Variant, p, seed: int = 0, name: str = "stdp_train"):
     """The learning network for one epoch over ``x_train``: ``(network, {"S", "E", "spikes"})``.
 
-    Call inside :func:`~simulations.backend.simulation` and :func:`time_step`; run it for
+    Call inside :func:`~homeostasis.simulations.backend.simulation` and :func:`time_step`; run it for
     ``len(x_train) * (t_present + t_rest) + dt``.
     """
     n_in, n = x_train.shape[1], int(p["n_neurons"])

@@ -13,7 +13,7 @@ from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, ms, pA, 
 
 from homeostasis import SynapticScaling
 from homeostasis.analysis import binned_rates, multiplicativity, window_rates
-from models import Circuit, CurrentLIF, poisson_source
+from homeostasis.models import Circuit, CurrentLIF, poisson_source
 
 from ..backend import run_network, simulation
 from ..registry import Param, Result, experiment

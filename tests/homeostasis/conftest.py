@@ -13,7 +13,7 @@ def _every_spiking_mechanism(target, directory=None):
     import brian2
 
     from homeostasis import AdaptiveThreshold, InhibitorySTDP, SynapticScaling
-    from models import Circuit, ConductanceLIF
+    from homeostasis.models import Circuit, ConductanceLIF
 
     rng = np.random.default_rng(7)
     model = ConductanceLIF()

@@ -11,8 +11,8 @@ from brian2 import DimensionMismatchError, SpikeMonitor, StateMonitor, TimedArra
 
 from homeostasis import SpikeTriggeredThreshold, WeightSumNormalization
 from homeostasis.analysis import window_rates
-from models import Circuit, ConductanceLIF, CurrentLIF, poisson_source
-from models.hebbian import PairSTDP
+from homeostasis.models import Circuit, ConductanceLIF, CurrentLIF, poisson_source
+from homeostasis.models.hebbian import PairSTDP
 
 #: Diehl & Cook's excitatory neuron (tau_m = C_m / g_L = 100 ms), weights in units of g_L.
 MODEL = ConductanceLIF(C_m=100 * pF, g_L=1 * nS, E_L=-65 * mV, E_i=-100 * mV, V_th=-52 * mV, V_reset=-65 * mV,

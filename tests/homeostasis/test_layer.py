@@ -4,7 +4,7 @@ import pytest
 from brian2 import DimensionMismatchError, Hz, SpikeMonitor, ms, nA, nS, pA, second
 
 from homeostasis import DivisiveNormalization, InhibitoryPool
-from models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron
+from homeostasis.models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron
 
 
 def _divisive(pattern, input_gain, normalized=True):

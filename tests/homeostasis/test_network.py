@@ -1,6 +1,6 @@
 """Network homeostasis: inhibitory STDP and the global gain on an E/I network.
 
-The networks are built here from ``models.ei_network`` and the mechanisms, the rates counted
+The networks are built here from ``homeostasis.models.ei_network`` and the mechanisms, the rates counted
 from spikes (not read from any mechanism's own estimate), so these tests check the mechanisms
 and the network builder, not the experiment that reports them.
 """
@@ -9,7 +9,7 @@ import pytest
 from brian2 import Hz, SpikeMonitor, defaultclock, nS, second, seed, start_scope
 
 from homeostasis import GlobalHomeostasis, InhibitorySTDP
-from models import ei_network
+from homeostasis.models import ei_network
 
 N_E, N_I = 200, 50
 
@@ -77,7 +77,7 @@ def test_inhibitory_stdp_with_neuron_traces_equals_the_per_synapse_rule(source_k
     # cannot keep them, by each synapse: both must give the weights of the textbook rule
     from brian2 import Network, pA
 
-    from models import Circuit, ConductanceLIF, poisson_source
+    from homeostasis.models import Circuit, ConductanceLIF, poisson_source
 
     start_scope()
     seed(3)

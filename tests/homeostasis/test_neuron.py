@@ -5,7 +5,7 @@ from brian2 import Hz, SpikeMonitor, StateMonitor, TimedArray, mV, ms, nA, secon
 
 from homeostasis import AdaptiveThreshold, IntrinsicPlasticity
 from homeostasis.analysis import coefficient_of_variation, gamma_shape, kl_to_exponential, window_rates
-from models import Circuit, CurrentLIF, RateNeuron, gaussian_drive
+from homeostasis.models import Circuit, CurrentLIF, RateNeuron, gaussian_drive
 
 
 def _triesch_outputs(target_mean, n_units=4, duration=60 * second, measure=20 * second, seed=1, tau_ip=0.5 * second):
@@ -99,7 +99,7 @@ def test_adaptive_threshold_of_a_silent_neuron_stops_at_its_floor_above_the_rese
 def test_adaptive_threshold_floor_must_lie_between_the_reset_and_the_initial_threshold():
     from brian2 import DimensionMismatchError
 
-    from models import ConductanceLIF
+    from homeostasis.models import ConductanceLIF
 
     with pytest.raises(ValueError, match="v_th_min.*above V_reset"):
         AdaptiveThreshold(v_th_min=-65 * mV).contribution(CurrentLIF())  # at the reset: fires after it

@@ -4,7 +4,7 @@ from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, defaultc
 
 from homeostasis import SynapticScaling
 from homeostasis.analysis import multiplicativity, window_rates
-from models import Circuit, CurrentLIF, poisson_source
+from homeostasis.models import Circuit, CurrentLIF, poisson_source
 
 
 def _block_then_boost(phase=8 * second, n_neurons=10, n_inputs=80, seed=2):

@@ -5,7 +5,7 @@ from brian2 import Hz, ms, nA, pA, second, SpikeGeneratorGroup, SpikeMonitor, St
 
 from homeostasis import AdaptiveThreshold, SynapticScaling
 from homeostasis.rate import rate_trace
-from models import Circuit, Contribution, CurrentLIF, Regular, SpikeTrace, SynapseTerms
+from homeostasis.models import Circuit, Contribution, CurrentLIF, Regular, SpikeTrace, SynapseTerms
 
 
 def _spikes(name, times_ms, n=1):

@@ -10,8 +10,8 @@ import pytest
 from brian2 import DimensionMismatchError, Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, TimedArray, \
     defaultclock, mV, ms, nA, nS, pA, second, seed
 
-from models import Circuit, ConductanceLIF, CurrentLIF
-from models.hebbian import PairSTDP
+from homeostasis.models import Circuit, ConductanceLIF, CurrentLIF
+from homeostasis.models.hebbian import PairSTDP
 
 # float64 on both sides and CurrentLIF integrated exactly: only rounding differs, far below
 # 1e-9 of the weight range

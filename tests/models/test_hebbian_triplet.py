@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from brian2 import Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, defaultclock, ms, nA, pA, second, seed
 
-from models import Circuit, CurrentLIF
-from models.hebbian import TripletSTDP
+from homeostasis.models import Circuit, CurrentLIF
+from homeostasis.models.hebbian import TripletSTDP
 
 # Brian2 and the reference both work in float64 and CurrentLIF is integrated exactly, so the
 # only differences are rounding: relative error well below 1e-9 of the weight scale

@@ -4,7 +4,7 @@ import pytest
 from brian2 import DimensionMismatchError, Hz, SpikeMonitor, mV, ms, nA, nS, pA, second
 
 from homeostasis import AdaptiveThreshold, InhibitorySTDP, SynapticScaling
-from models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron, ei_network, poisson_source, timed_drive
+from homeostasis.models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron, ei_network, poisson_source, timed_drive
 
 
 def lif_rate(I, m=CurrentLIF()):

@@ -1,4 +1,4 @@
-"""Run-time parameters (models.runtime) give the results of constants, for every mechanism that has them.
+"""Run-time parameters (homeostasis.models.runtime) give the results of constants, for every mechanism that has them.
 
 A mechanism's ``runtime`` parameters become shared constant variables of its population, so
 that one compiled cpp_standalone project serves every value (tests/simulations/
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from brian2 import Hz, SpikeMonitor, mV, ms, nS, pA, second, seed, start_scope
 
-import models.runtime
+import homeostasis.models.runtime
 from homeostasis import AdaptiveThreshold, IntrinsicPlasticity, SpikeTriggeredThreshold, SynapticScaling
-from models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron, poisson_source
+from homeostasis.models import Circuit, ConductanceLIF, CurrentLIF, RateNeuron, poisson_source
 
 CASES = {
     "AdaptiveThreshold": (lambda: AdaptiveThreshold(target_rate=4 * Hz, tau_r=200 * ms, eta_threshold=1 * mV),
@@ -28,7 +28,7 @@ CASES = {
 
 
 def simulate(case: str, runtime: bool, monkeypatch):
-    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", runtime)
+    monkeypatch.setattr(homeostasis.models.runtime, "RUNTIME_PARAMETERS", runtime)
     make_mechanism, make_model, _ = CASES[case]
     start_scope()
     seed(3)
@@ -79,7 +79,7 @@ def test_a_layer_controller_reads_its_set_point_at_run_time(monkeypatch):
     from homeostasis import InhibitoryPool
 
     def run(runtime: bool):
-        monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", runtime)
+        monkeypatch.setattr(homeostasis.models.runtime, "RUNTIME_PARAMETERS", runtime)
         start_scope()
         seed(5)
         c = Circuit("rtpool")

@@ -1,8 +1,8 @@
 """A small Brian2 experiment for interrupt tests, loaded through HOMEOSTASIS_EXPERIMENTS."""
 from brian2 import Network, NeuronGroup, SpikeMonitor, ms, second
 
-from simulations.backend import run_network, simulation
-from simulations.registry import Param, Result, experiment
+from homeostasis.simulations.backend import run_network, simulation
+from homeostasis.simulations.registry import Param, Result, experiment
 
 
 @experiment("toy-network", "Leaky neurons driven above threshold for a while (interrupt tests).", params=[

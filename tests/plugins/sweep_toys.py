@@ -1,7 +1,7 @@
 """Tiny experiments for sweep tests, loaded through HOMEOSTASIS_EXPERIMENTS in every worker."""
 import time
 
-from simulations.registry import Param, Result, experiment
+from homeostasis.simulations.registry import Param, Result, experiment
 
 
 @experiment("toy-sleep", "Sleeps, then reports its value (sweep tests).", params=[
@@ -17,7 +17,7 @@ def toy_sleep(p, ctx):
 @experiment("toy-plot", "Reports its value and plots it (sweep tests).", params=[
     Param("value", 1.0, None, "reported value")])
 def toy_plot(p, ctx):
-    from simulations.style import figure
+    from homeostasis.simulations.style import figure
 
     fig, (ax,) = figure(1, width=2.0)
     ax.plot([0, 1], [0, p.value])

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from simulations.cli import main
-from simulations.output import run_experiment
+from homeostasis.simulations.cli import main
+from homeostasis.simulations.output import run_experiment
 
 
 def test_normalization_benchmark_small_run_has_the_contract_keys(tmp_path):

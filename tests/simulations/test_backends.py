@@ -10,10 +10,10 @@ import pytest
 from brian2 import Hz, mV, ms, nS, second
 
 from homeostasis.analysis import multiplicativity
-from simulations.experiments.intrinsic_plasticity import simulate_rate_ip, simulate_spiking_ip
-from simulations.experiments.lateral_inhibition import simulate_divisive, simulate_pool
-from simulations.experiments.network_homeostasis import simulate_network
-from simulations.experiments.synaptic_scaling import simulate_scaling
+from homeostasis.simulations.experiments.intrinsic_plasticity import simulate_rate_ip, simulate_spiking_ip
+from homeostasis.simulations.experiments.lateral_inhibition import simulate_divisive, simulate_pool
+from homeostasis.simulations.experiments.network_homeostasis import simulate_network
+from homeostasis.simulations.experiments.synaptic_scaling import simulate_scaling
 
 pytestmark = pytest.mark.standalone
 BACKEND = "cpp_standalone"
@@ -86,7 +86,7 @@ def test_clock_starts_are_written_in_one_order_whatever_order_brian2_chose():
     set twice) keep their order: the last one wins, as in Brian2's."""
     from types import SimpleNamespace
 
-    from simulations.backend import _canonical_main_queue
+    from homeostasis.simulations.backend import _canonical_main_queue
 
     def queue(order):
         starts = {"drive": [("set_by_single_value", ("drive_clock_t", 0, "0.0"))],

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from brian2 import DimensionMismatchError, Hz, second
 
-from simulations import registry as reg
-from simulations.cli import main
-from simulations.output import missing_metrics, run_experiment
-from simulations.params import parse_overrides, parse_value, resolve
-from simulations.registry import Param, Result, experiment
+from homeostasis.simulations import registry as reg
+from homeostasis.simulations.cli import main
+from homeostasis.simulations.output import missing_metrics, run_experiment
+from homeostasis.simulations.params import parse_overrides, parse_value, resolve
+from homeostasis.simulations.registry import Param, Result, experiment
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from brian2.codegen import cpp_prefs
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 
-from simulations import cache
+from homeostasis.simulations import cache
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from simulations.experiments.correspondence import VERDICTS, ann_layer, ann_network, ann_neuron, ann_synapse
+from homeostasis.simulations.experiments.correspondence import VERDICTS, ann_layer, ann_network, ann_neuron, ann_synapse
 
 
 def test_batch_norm_equalizes_unit_activity_on_held_out_inputs():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from brian2 import Hz, ms, nS, second
 
-from simulations.experiments.hebbian_stability import parse_variant, simulate_variant, summarize_variant
+from homeostasis.simulations.experiments.hebbian_stability import parse_variant, simulate_variant, summarize_variant
 
 TARGET = 5.0
 SMALL = dict(n_e=200, n_i=50, network={"p": 0.2}, duration=3 * second, dt=0.25 * ms, target_rate=TARGET * Hz)
@@ -67,7 +67,7 @@ def test_unknown_variant_names_are_refused_with_the_valid_forms(name):
 
 
 def test_run_writes_the_declared_metrics_with_null_for_no_runaway(tmp_path):
-    from simulations.output import run_experiment
+    from homeostasis.simulations.output import run_experiment
 
     overrides = {"variants": "none,scaling_250ms", "n_e": "100", "n_i": "25", "duration": "1*second"}
     path = run_experiment("hebbian-stability", overrides, seed=0, quick=True, out=tmp_path, progress=False)

@@ -16,8 +16,8 @@ from brian2 import NeuronGroup, TimedArray, mV, ms, pA
 from brian2.stateupdaters.exact import linear
 from brian2.utils.logger import catch_logs
 
-from models import CurrentLIF
-from simulations import cache
+from homeostasis.models import CurrentLIF
+from homeostasis.simulations import cache
 
 
 class Counting:
@@ -117,8 +117,8 @@ SCRIPT = """
 import json, sys
 import numpy as np
 from brian2 import Network, NeuronGroup, StateMonitor, mV, ms, pA
-from models import CurrentLIF
-from simulations.backend import run_network, simulation
+from homeostasis.models import CurrentLIF
+from homeostasis.simulations.backend import run_network, simulation
 
 lif = CurrentLIF()
 with simulation("numpy", seed=0):

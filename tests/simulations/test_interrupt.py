@@ -18,17 +18,17 @@ from pathlib import Path
 import pytest
 from brian2 import Network, NeuronGroup, SpikeMonitor, ms, network_operation, second
 
-from simulations import registry as reg
-from simulations.backend import SimulationInterrupted, run_network, simulation
-from simulations.output import _interrupts_held, run_experiment
-from simulations.registry import Param, Result, experiment
+from homeostasis.simulations import registry as reg
+from homeostasis.simulations.backend import SimulationInterrupted, run_network, simulation
+from homeostasis.simulations.output import _interrupts_held, run_experiment
+from homeostasis.simulations.registry import Param, Result, experiment
 
 PLUGINS = str(Path(__file__).resolve().parents[1] / "plugins")
 STARTED = "Starting simulation"  # first line of Brian2's progress report
 
 
 class Command:
-    """A ``python -m simulations`` process whose standard error is read as it comes."""
+    """A ``python -m homeostasis`` process whose standard error is read as it comes."""
 
     def __init__(self, *args, env=None):
         self.proc = subprocess.Popen([sys.executable, "-m", "simulations", *args], env=env, start_new_session=True,
@@ -176,7 +176,7 @@ def test_an_interrupted_sweep_leaves_its_workers_silent_about_the_closing_cluste
     """
     from dask.distributed import Client, LocalCluster
 
-    from simulations.sweep import interrupt_points
+    from homeostasis.simulations.sweep import interrupt_points
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
@@ -286,7 +286,7 @@ def test_ctrl_c_during_a_compilation_prints_one_line_and_no_report_of_make(tmp_p
 
 
 def test_a_failed_compilations_output_is_printed_and_an_interrupted_ones_is_not(capfd):
-    from simulations.backend import _compiler_output_held
+    from homeostasis.simulations.backend import _compiler_output_held
 
     def compile_(failure):
         os.write(1, b"g++ -c main.cpp\n")
@@ -466,7 +466,7 @@ def test_after_a_ctrl_c_the_exiting_command_ignores_later_ones(exiting, tmp_path
     # the console script (exiting=True) ends right after main: a second Ctrl+C during its
     # shutdown must not turn the status 130 into a death by SIGINT; an in-process caller
     # gets its own handler back
-    from simulations.cli import main
+    from homeostasis.simulations.cli import main
 
     @experiment("toy-ctrl-c", "Presses Ctrl+C on itself (tests).", params=[], figure=False, required_metrics=[])
     def toy(p, ctx):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from simulations.experiments.normalization_benchmark import _early, format_table, summarize
+from homeostasis.simulations.experiments.normalization_benchmark import _early, format_table, summarize
 
 STEPS = np.array([100, 200, 300, 400, 500])
 

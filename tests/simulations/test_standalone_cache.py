@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from brian2 import Hz, Network, SpikeMonitor, mV, ms, nS, pA, second
 
-import models.runtime
+import homeostasis.models.runtime
 from homeostasis import AdaptiveThreshold, SynapticScaling
-from models import Circuit, CurrentLIF, poisson_source
-from simulations import cache
-from simulations.backend import rerun_network, run_network, simulation, standalone_history
+from homeostasis.models import Circuit, CurrentLIF, poisson_source
+from homeostasis.simulations import cache
+from homeostasis.simulations.backend import rerun_network, run_network, simulation, standalone_history
 
 pytestmark = pytest.mark.standalone
 
@@ -82,7 +82,7 @@ def test_run_time_values_give_the_results_of_a_build_with_those_constants(cache_
     hit = run_model(9.0)  # a new process-level run: the binary comes from the cache
     assert hit["cached"] == [True]
     # a fresh project with 9 Hz written into the code as a constant, not cached
-    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", False)
+    monkeypatch.setattr(homeostasis.models.runtime, "RUNTIME_PARAMETERS", False)
     monkeypatch.setenv("HOMEOSTASIS_CACHE", "off")
     constant = run_model(9.0)
     assert constant["cached"] == [False]
@@ -106,7 +106,7 @@ def test_a_network_scale_set_point_and_learning_rate_are_run_time_values(tmp_pat
     """InhibitorySTDP's eta and alpha (from target_rate) are read by the I->E synapses from
     the postsynaptic population: another set point runs the same binary, with the spikes of
     a fresh build that holds it as a constant."""
-    from simulations.experiments.network_homeostasis import simulate_network
+    from homeostasis.simulations.experiments.network_homeostasis import simulate_network
 
     monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path / "cache"))
     for name in ("HOMEOSTASIS_CACHE", "HOMEOSTASIS_STANDALONE_DIR", "HOMEOSTASIS_THREADS"):
@@ -131,7 +131,7 @@ def test_a_network_scale_set_point_and_learning_rate_are_run_time_values(tmp_pat
     # and the learning rate sets the speed: a tenth of the rate, a fraction of the first change
     first_step = lambda sim: abs(sim["w_ie_nS"][1] - sim["w_ie_nS"][0])  # noqa: E731 - after 250 ms
     assert first_step(high) > 4 * first_step(slow), (first_step(high), first_step(slow))
-    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", False)
+    monkeypatch.setattr(homeostasis.models.runtime, "RUNTIME_PARAMETERS", False)
     constant, cached = run(12.0)
     assert not cached  # another structure: the values are constants of its code
     np.testing.assert_array_equal(constant["spike_i"], high["spike_i"])
@@ -145,7 +145,7 @@ def test_controller_and_synapse_parameters_are_run_time_values(tmp_path, monkeyp
     (TripletSTDP) are run-time values: new ones run the same binary, with the spikes and
     weights of a fresh build that holds them as constants."""
     from homeostasis import GlobalHomeostasis, WeightSumNormalization
-    from models.hebbian import TripletSTDP
+    from homeostasis.models.hebbian import TripletSTDP
 
     monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path / "cache"))
     for name in ("HOMEOSTASIS_CACHE", "HOMEOSTASIS_STANDALONE_DIR", "HOMEOSTASIS_THREADS"):
@@ -180,7 +180,7 @@ def test_controller_and_synapse_parameters_are_run_time_values(tmp_path, monkeyp
     assert first["w"].sum() == pytest.approx(10 * 300.0, rel=0.05)
     assert new["w"].sum() == pytest.approx(10 * 500.0, rel=0.05)
     assert not np.array_equal(first["g"], new["g"])
-    monkeypatch.setattr(models.runtime, "RUNTIME_PARAMETERS", False)
+    monkeypatch.setattr(homeostasis.models.runtime, "RUNTIME_PARAMETERS", False)
     constant, cached = run(12.0, 0.5, 500.0, 6.0)
     assert not cached  # another structure: the values are constants of its code
     for key in ("i", "t", "w", "g"):
@@ -278,7 +278,7 @@ def test_a_process_waits_for_the_compilation_of_its_key_and_an_interrupt_stops_t
 
 def test_a_compilation_lock_is_released_when_its_process_dies(tmp_path, monkeypatch):
     monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path))
-    code = ("import sys, time; from simulations import cache\n"
+    code = ("import sys, time; from homeostasis.simulations import cache\n"
             "with cache.compiling(sys.argv[1]):\n    print('held', flush=True); time.sleep(600)")
     holder = subprocess.Popen([sys.executable, "-c", code, "k" * 32], stdout=subprocess.PIPE, text=True)
     try:
@@ -306,7 +306,7 @@ def _check_entry(entry: Path) -> bool:
 
 
 def test_cache_info_lists_entries_and_clear_removes_them(tmp_path, monkeypatch, capsys):
-    from simulations.cli import main
+    from homeostasis.simulations.cli import main
 
     monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path))
     binary = tmp_path / "main"
@@ -335,7 +335,7 @@ def test_cache_info_lists_entries_and_clear_removes_them(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("argv", [["--threads", "0", "--backend", "cpp_standalone"], ["--threads", "2"]])
 def test_threads_is_checked_before_anything_runs(argv, capsys):
-    from simulations.cli import main
+    from homeostasis.simulations.cli import main
 
     assert main(["run", "synaptic-scaling", "--quick", *argv]) == 2
     assert "--threads" in capsys.readouterr().err

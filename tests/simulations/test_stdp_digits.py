@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from brian2 import mV, ms
 
-from simulations.cli import main
-from simulations.experiments import stdp_digits as sd
-from simulations.output import run_experiment
-from simulations.params import resolve
-from simulations.registry import get
+from homeostasis.simulations.cli import main
+from homeostasis.simulations.experiments import stdp_digits as sd
+from homeostasis.simulations.output import run_experiment
+from homeostasis.simulations.params import resolve
+from homeostasis.simulations.registry import get
 
 #: A small protocol (the quick mode's): 100 ms images, 50 ms rest, and learning fast enough
 #: for an epoch of tens of images.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulations.sweep import parse_grid
+from homeostasis.simulations.sweep import parse_grid
 
 PLUGINS = str(Path(__file__).resolve().parents[1] / "plugins")
 
@@ -103,7 +103,7 @@ def test_sweep_on_an_explicit_scheduler_and_worker_on_loopback(tmp_path):
 
 
 def test_points_write_figures_only_when_asked(tmp_path, monkeypatch):
-    from simulations.sweep import plan, run_point
+    from homeostasis.simulations.sweep import plan, run_point
 
     monkeypatch.syspath_prepend(PLUGINS)
     import sweep_toys  # noqa: F401 - registers the toys in this process
@@ -132,7 +132,7 @@ def test_a_worker_freezes_what_it_holds_and_its_later_points_still_find_the_comp
     give Brian2's objects the names the compiled project was built with."""
     from dask.distributed import Client, LocalCluster
 
-    from simulations.sweep import plan, run_point
+    from homeostasis.simulations.sweep import plan, run_point
 
     monkeypatch.setenv("HOMEOSTASIS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("HOMEOSTASIS_CACHE", raising=False)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from brian2 import Network, NeuronGroup, StateMonitor, ms
 
-from simulations import cache
-from simulations.backend import simulation
+from homeostasis.simulations import cache
+from homeostasis.simulations.backend import simulation
 
 
 @pytest.fixture
