@@ -48,7 +48,7 @@ from brian2 import (
 from brian2.groups.subgroup import Subgroup
 
 from . import runtime as runtime_module
-from .contribution import Contribution, SynapseTerms, merge_namespaces, merge_traces
+from .contribution import Contribution, Regular, SynapseTerms, merge_namespaces, merge_traces
 
 __all__ = ["Circuit"]
 
@@ -217,9 +217,15 @@ class Circuit:
                 setattr(group, var, value)
         if model.spiking:
             group.v = getattr(model, "E_L")
+        # initial values written as expressions (r = target_rate) are computed again in
+        # generated code when the run starts: a run-time parameter given later (after
+        # building, after restore(), or as run_args of a compiled project) then takes effect
+        start = {}
         for _, c in parts:
             for var, value in c.initial.items():
                 setattr(group, var, value)
+                if isinstance(value, str):
+                    start[var] = value
         for var, value in initial.items():
             if var not in group.variables:
                 raise ValueError(f"population {name!r} has no variable {var!r}")
@@ -228,7 +234,10 @@ class Circuit:
         pop = _Population(group, model, components, parts, namespace, spike_traces)
         self._populations[name] = pop
         self._objects.append(group)
-        self._objects.extend(self._regular(group, [b for _, c in parts for b in c.regular], "regularly"))
+        blocks = [b for _, c in parts for b in c.regular]
+        if start:
+            blocks.insert(0, _at_start(start, blocks))
+        self._objects.extend(self._regular(group, blocks, "regularly"))
         for comp in components:
             self._objects.extend(getattr(comp, "objects", lambda g, c: [])(group, self) or [])
         return group
@@ -416,6 +425,20 @@ class Circuit:
             raise ValueError(f"{getattr(group, 'name', group)!r} is not a population of this circuit "
                              "(nor a subgroup of one)")
         return pop
+
+
+def _at_start(values: dict, blocks: list) -> Regular:
+    """A block that sets ``values`` (expressions) at t = 0 and leaves them alone afterwards.
+
+    It joins the earliest regular block of the population, so it costs no code object of
+    its own; the expression is exact at every step (``x`` times 1, plus 0).
+    """
+    first = min((b for b in blocks if b.when == "start"), key=lambda b: b.order, default=None)
+    code = "\n".join(f"{var} = int(t == 0*second) * ({value}) + int(t > 0*second) * {var}"
+                      for var, value in values.items())
+    if first is None:
+        return Regular(code, 1 * ms, order=-1000)
+    return Regular(code, first.dt, order=first.order, when="start")
 
 
 def _unit_string(value) -> str:

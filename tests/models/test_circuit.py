@@ -72,7 +72,8 @@ def test_a_required_contribution_is_added_once_and_its_update_runs_first():
     regular = [o for o in c.network().objects if o.name.startswith(E.name + "_regularly")]
     assert len(regular) == 1
     code = regular[0].abstract_code.splitlines()
-    assert code[0].startswith("r *=") and len(code) == 3
+    # the start values first (r from the set point at t = 0), then the decay, then both updates
+    assert code[0].startswith("r = int(t == 0*second)") and code[1].startswith("r *=") and len(code) == 4
     with pytest.raises(ValueError, match="tau_r"):  # one name, one value in a population
         Circuit("clash").population("E", CurrentLIF(), 1, [AdaptiveThreshold(tau_r=200 * ms),
                                                            SynapticScaling(tau_r=300 * ms)])
