@@ -54,7 +54,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"plot_",
     "ignore_pattern": r"__init__\.py|/_",
     # the biology first, then learning with it, then the ANN side; "*" keeps a place for new subsections
-    "subsection_order": ["../examples/mechanisms", "../examples/learning", "*", "../examples/ann"],
+    "subsection_order": ["../examples/mechanisms", "../examples/own_models", "../examples/learning", "*", "../examples/ann"],
     "within_subsection_order": "FileNameSortKey",
     # each example calls brian2.start_scope() and names its own objects
     "reset_modules": ("matplotlib",),
