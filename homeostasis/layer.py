@@ -64,7 +64,7 @@ class DivisiveNormalization(Mechanism):
     def contribution(self, model) -> Contribution:
         if model.spiking:
             raise ValueError(f"DivisiveNormalization is the rate form; use InhibitoryPool for a "
-                             f"spiking layer, got {type(model).__name__}")
+                             f"spiking layer, got {getattr(model, 'label', type(model).__name__)}")
         return Contribution(
             equations="""
             pool : 1
@@ -166,6 +166,7 @@ class InhibitoryPool(Mechanism):
     spread: object = param(0.5, 1, "relative spread of the pool neurons' sensitivities", bounds="nonnegative")
 
     def _check(self):
+        super()._check()
         if not (isinstance(self.n_pool, int) and not isinstance(self.n_pool, bool) and self.n_pool > 0):
             raise ValueError(f"n_pool of InhibitoryPool must be a positive integer, got {self.n_pool!r}")
         if not self.spread < 1:
@@ -175,29 +176,33 @@ class InhibitoryPool(Mechanism):
         """Statement setting the pool neurons' drive current, and the model constants it reads."""
         conductance = have_same_dimensions(model.synapse_targets["exc"][1], siemens)
         names = ("tau_e", "E_e") if conductance else ("tau_e",)
-        missing = [n for n in names if not hasattr(model, n)]
+        constants = model.namespace()
+        missing = [n for n in names if n not in constants]
         if missing or "I_ext" not in model.equations():
             raise ValueError(f"InhibitoryPool drives its pool through I_ext with the mean current of synapses "
-                             f"decaying with tau_e; {type(model).__name__} lacks {missing or ['I_ext']}")
+                             f"decaying with tau_e; {getattr(model, 'label', type(model).__name__)} lacks {missing or ['I_ext']}")
         feedback = "w_in * tau_e * R_layer" + (" * (E_e - v)" if conductance else "")
         code = f"I_ext = sensitivity * exp(log_g_layer) * (pool_drive + {feedback})"
-        return code, {"w_in": self.w_in, "pool_drive": self.pool_drive, **{n: getattr(model, n) for n in names}}
+        return code, {"w_in": self.w_in, "pool_drive": self.pool_drive, **{n: constants[n] for n in names}}
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
             raise ValueError(f"InhibitoryPool needs a spiking model; use DivisiveNormalization for "
-                             f"rate units, got {type(model).__name__}")
+                             f"rate units, got {getattr(model, 'label', type(model).__name__)}")
         for name, role in (("w_in", "exc"), ("w_out", "inh")):
             unit = model.synapse_targets[role][1]
             if not have_same_dimensions(getattr(self, name), unit):
                 raise DimensionMismatchError(
                     f"parameter {name!r} of InhibitoryPool must have the unit of {unit} for "
-                    f"{type(model).__name__}, got {getattr(self, name)!r}",
+                    f"{getattr(model, 'label', type(model).__name__)}, got {getattr(self, name)!r}",
                     get_dimensions(getattr(self, name)), get_dimensions(unit))
         self._drive(model)
         return Contribution(requires=(rate_trace(self.tau_r),))
 
     def objects(self, group, circuit) -> list:
+        if circuit is None:
+            raise ValueError("InhibitoryPool makes a pool population and its synapses: build the layer with "
+                             "homeostasis.models.Circuit (Assembly.setup(group, circuit=...))")
         model = circuit.model_of(group)
         drive, constants = self._drive(model)
         namespace = {"target_active_fraction": self.target_active_fraction, "active_rate": self.active_rate,

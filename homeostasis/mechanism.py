@@ -14,7 +14,8 @@ Examples
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from homeostasis.models.contribution import Contribution
@@ -40,11 +41,17 @@ class Mechanism(ParameterSet):
     Subclasses set ``scale`` (one of :data:`SCALES`), ``counterpart`` (the deep-learning
     normalization it corresponds to), ``biology`` (one line: the rule and its source), and
     implement :meth:`contribution` (and :meth:`objects` if they need extra Brian2 objects).
+
+    Every mechanism takes the keyword ``name``: its variables and parameters then carry the
+    suffix ``_<name>`` (``target_rate_fast``, its rate trace ``r_fast``), so that two
+    mechanisms on one population keep their own set points and time constants.
     """
 
     scale: ClassVar[str] = ""
     counterpart: ClassVar[str] = ""
     biology: ClassVar[str] = ""
+
+    name: str = field(default="", kw_only=True)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -56,9 +63,33 @@ class Mechanism(ParameterSet):
                                 f"is {SCALES[cls.scale]!r}, not {cls.counterpart!r}")
             _CLASSES.append(cls)
 
+    def _check(self):
+        if not (isinstance(self.name, str) and (self.name == "" or self.name.isidentifier())):
+            raise ValueError(f"name of {type(self).__name__} must be a Python identifier (it suffixes the "
+                             f"mechanism's variables), got {self.name!r}")
+
+    @property
+    def variable_suffix(self) -> str:
+        """Suffix of this mechanism's variables (``name``; empty: none)."""
+        return self.name
+
     def contribution(self, model) -> Contribution:
         """Equation text this mechanism adds to a population of ``model`` neurons."""
         raise NotImplementedError
+
+    def replace(self, **changes):
+        """A copy with some parameters changed (validated again).
+
+        A copy does not change a population already built with this mechanism: it warns so,
+        since the values there are variables of the group (``E.target_rate = 8 * Hz``).
+        """
+        built = getattr(self, "_built_into", ())
+        if built:
+            warnings.warn(f"{type(self).__name__}.replace() makes a new mechanism; {', '.join(built)} built with "
+                          f"this one keep their values. To change a run-time parameter there, set it on the "
+                          f"group, e.g. group.{next(iter(changes), 'target_rate')} = ... (before the run)",
+                          stacklevel=2)
+        return super().replace(**changes)
 
     @property
     def traces(self) -> tuple:

@@ -27,7 +27,7 @@ def _check_weight_unit(owner, model, role, **values):
         if not have_same_dimensions(value, unit):
             raise DimensionMismatchError(
                 f"parameter {name!r} of {owner} must have the unit of the {role!r} weights of "
-                f"{type(model).__name__} ({unit}), got {value!r}",
+                f"{getattr(model, 'label', type(model).__name__)} ({unit}), got {value!r}",
                 get_dimensions(value), get_dimensions(unit))
 
 
@@ -105,7 +105,7 @@ class InhibitorySTDP(Mechanism):
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
-            raise ValueError(f"InhibitorySTDP needs a spiking model, not {type(model).__name__}")
+            raise ValueError(f"InhibitorySTDP needs a spiking model, not {getattr(model, 'label', type(model).__name__)}")
         _check_weight_unit("InhibitorySTDP", model, "inh", eta=self.eta, w_max=self.w_max)
         # both traces depend on one neuron's spikes only, so they live on the neurons: the
         # postsynaptic one on this population, the presynaptic one on the inhibitory source
@@ -162,7 +162,7 @@ class GlobalHomeostasis(Mechanism):
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
-            raise ValueError(f"GlobalHomeostasis needs a spiking model, not {type(model).__name__}")
+            raise ValueError(f"GlobalHomeostasis needs a spiking model, not {getattr(model, 'label', type(model).__name__)}")
         return Contribution(
             equations="g_global : 1",
             requires=(rate_trace(self.tau_r),),

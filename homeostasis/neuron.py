@@ -19,6 +19,10 @@ from .rate import every_rate_dt, rate_trace
 __all__ = ["IntrinsicPlasticity", "AdaptiveThreshold", "SpikeTriggeredThreshold"]
 
 
+def _label(model) -> str:
+    return getattr(model, "label", type(model).__name__)
+
+
 @dataclass(frozen=True)
 class IntrinsicPlasticity(Mechanism):
     """Rate intrinsic plasticity: Triesch's (2005) gain and bias rule for a sigmoid unit.
@@ -63,7 +67,7 @@ class IntrinsicPlasticity(Mechanism):
     def contribution(self, model) -> Contribution:
         if model.spiking or getattr(model, "transfer", None) != "sigmoid":
             raise ValueError("IntrinsicPlasticity (Triesch's rule) needs a RateNeuron with a sigmoid "
-                             f"transfer; use AdaptiveThreshold for spiking models, got {type(model).__name__}")
+                             f"transfer; use AdaptiveThreshold for spiking models, got {getattr(model, 'label', type(model).__name__)}")
         adaptable = model.adaptable()
         return Contribution(
             equations="""
@@ -143,20 +147,27 @@ class AdaptiveThreshold(Mechanism):
 
     def floor(self, model):
         """The lowest threshold with ``model``: ``v_th_min``, or 1 mV above the model's ``V_reset``."""
-        return self.v_th_min if self.v_th_min is not None else model.V_reset + 1 * mV
+        if self.v_th_min is not None:
+            return self.v_th_min
+        v_reset = model.namespace().get("V_reset")
+        if v_reset is None:
+            raise ValueError(f"AdaptiveThreshold needs a floor for the threshold of {_label(model)}, which has no "
+                             f"constant V_reset: give v_th_min=... (a threshold the neuron cannot fire again at "
+                             f"right after its reset)")
+        return v_reset + 1 * mV
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
-            raise ValueError(f"AdaptiveThreshold needs a spiking model, not {type(model).__name__}")
-        v_reset, v_th = getattr(model, "V_reset", None), model.adaptable().get("v_th")
-        if v_reset is None or v_th is None:
-            raise ValueError(f"AdaptiveThreshold needs a model with a reset potential V_reset and an adaptable "
-                             f"threshold v_th, not {type(model).__name__}")
-        floor = self.floor(model)
-        if not v_reset < floor <= v_th:
+            raise ValueError(f"AdaptiveThreshold needs a spiking model, not {_label(model)}")
+        v_th = model.adaptable().get("v_th")
+        if v_th is None:
+            raise ValueError(f"AdaptiveThreshold adapts the threshold v_th: give {_label(model)} "
+                             f"adaptable={{'v_th': initial threshold}} and the threshold 'v > v_th'")
+        floor, v_reset = self.floor(model), model.namespace().get("V_reset")
+        if not ((v_reset is None or v_reset < floor) and floor <= v_th):
             raise ValueError(
                 f"parameter 'v_th_min' of AdaptiveThreshold ({floor}) must lie above V_reset ({v_reset}) "
-                f"of {type(model).__name__}, or the neuron can fire again right after each reset, and not above "
+                f"of {_label(model)}, or the neuron can fire again right after each reset, and not above "
                 f"its initial threshold V_th ({v_th})")
         return Contribution(
             # the threshold moves slowly: one Euler step of dv_th/dt = eta (r - r0) per
@@ -168,7 +179,7 @@ class AdaptiveThreshold(Mechanism):
             requires=(rate_trace(self.tau_r),),
             # the rate trace starts at the set point, read from the parameter so that it
             # follows a new run-time value
-            initial={"v_th": model.adaptable()["v_th"], "r": "target_rate"},
+            initial={"v_th": v_th, "r": "target_rate"},
             # set point, gain, time constant and floor are run-time values: a sweep over them
             # on cpp_standalone runs one compiled project (homeostasis.models.runtime)
             runtime={**self.namespace(), "v_th_min": floor},
@@ -231,12 +242,13 @@ class SpikeTriggeredThreshold(Mechanism):
     gate: str = "1"
 
     def _check(self):
+        super()._check()
         check_expression(type(self).__name__, "gate", self.gate)
 
     def contribution(self, model) -> Contribution:
         if not model.spiking or "v_th" not in model.adaptable():
             raise ValueError(f"SpikeTriggeredThreshold needs a spiking model with a threshold v_th, "
-                             f"not {type(model).__name__}")
+                             f"not {getattr(model, 'label', type(model).__name__)}")
         g = "" if self.gate.strip() == "1" else f"({self.gate}) * "
         return Contribution(
             # the threshold stays the model's V_th plus theta, so the model's own V_th is the
@@ -251,6 +263,6 @@ class SpikeTriggeredThreshold(Mechanism):
             # the increment and the decay's time constant are run-time values; decay_dt is
             # the interval of a code block, part of the compiled structure
             runtime={"theta_plus": self.theta_plus, "tau_theta": self.tau_theta},
-            namespace={"decay_dt": self.decay_dt, "V_th": model.V_th},
+            namespace={"decay_dt": self.decay_dt, "V_th": model.adaptable()["v_th"]},
             regular=(Regular(f"theta *= exp(-{g}decay_dt / tau_theta)", self.decay_dt),),
         )

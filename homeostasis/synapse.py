@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 from brian2 import DimensionMismatchError, Hz, amp, get_dimensions, get_unit, have_same_dimensions, ms, nS, second, siemens
 
 from homeostasis.models.contribution import Contribution, Regular, SynapseTerms
@@ -52,6 +53,15 @@ class SynapticScaling(Mechanism):
         ``100 r_0``.
     tau_r : Quantity
         Time constant of the postsynaptic rate trace.
+    connections : tuple of str, optional
+        Names of the excitatory connections it scales (``Circuit.connect(..., name=)``);
+        default: all of them.
+    name : str, optional
+        Suffix of its variables (``g_scaling_<name>``, ``target_rate_<name>``, its rate
+        trace ``r_<name>``): with it, it may have its own set point beside another mechanism.
+
+    ``target_rate`` may be an array with one value per neuron: it is then a per-neuron
+    ``(constant)`` variable of the population, each neuron scaled toward its own set point.
 
     Examples
     --------
@@ -72,15 +82,20 @@ class SynapticScaling(Mechanism):
     target_rate: object = param(5 * Hz, Hz, "set-point firing rate")
     tau_scaling: object = param(10 * second, ms, "time constant of multiplicative scaling")
     tau_r: object = param(1 * second, ms, "time constant of the rate trace")
+    connections: tuple | None = None
 
     def _check(self):
+        super()._check()
+        _check_connections(self)
+        if np.size(self.tau_scaling) != 1:
+            raise ValueError("tau_scaling of SynapticScaling must be one value (only target_rate may be per neuron)")
         if self.tau_scaling < 100 * RATE_DT:
             raise ValueError(f"tau_scaling ({self.tau_scaling}) of SynapticScaling must be at least "
                              f"{100 * RATE_DT}: the factor takes one Euler step per {RATE_DT}")
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
-            raise ValueError(f"SynapticScaling needs a spiking model, not {type(model).__name__}")
+            raise ValueError(f"SynapticScaling needs a spiking model, not {getattr(model, 'label', type(model).__name__)}")
         return Contribution(
             equations="g_scaling : 1",
             requires=(rate_trace(self.tau_r),),
@@ -91,7 +106,7 @@ class SynapticScaling(Mechanism):
             # cpp_standalone runs one compiled project (homeostasis.models.runtime)
             runtime=self.namespace(),
             regular=every_rate_dt("g_scaling *= 1 + rate_dt * (target_rate - r) / (tau_scaling * target_rate)"),
-            synapses={"exc": SynapseTerms(weight_factor="g_scaling_post")},
+            synapses={"exc": SynapseTerms(weight_factor="g_scaling_post", connections=self.connections)},
         )
 
 
@@ -126,6 +141,12 @@ class WeightSumNormalization(Mechanism):
         Time between two rescales (Diehl & Cook: once per image).
     gate : str
         Brian2 expression multiplying each rescale's change (default ``"1"``).
+    connections : tuple of str, optional
+        Names of the excitatory connections whose weights it normalizes
+        (``Circuit.connect(..., name=)``); default: the one excitatory connection onto the
+        population. Over several, each neuron's *total* over all of them is held at
+        ``w_total`` (a summed variable ``w_sum_<name>`` per connection and their sum
+        ``w_sum``); the connections not named are left alone.
 
     Examples
     --------
@@ -148,27 +169,52 @@ class WeightSumNormalization(Mechanism):
     w_total: object = param(78 * nS, (amp, siemens), "sum of the excitatory weights onto each neuron")
     interval: object = param(500 * ms, ms, "time between two rescales")
     gate: str = "1"
+    connections: tuple | None = None
 
     def _check(self):
+        super()._check()
+        _check_connections(self)
         check_expression(type(self).__name__, "gate", self.gate)
 
     def contribution(self, model) -> Contribution:
         if not model.spiking:
-            raise ValueError(f"WeightSumNormalization needs a spiking model, not {type(model).__name__}")
+            raise ValueError(f"WeightSumNormalization needs a spiking model, not {getattr(model, 'label', type(model).__name__)}")
         unit = model.synapse_targets["exc"][1]
         if not have_same_dimensions(self.w_total, unit):
             raise DimensionMismatchError(
                 f"parameter 'w_total' of WeightSumNormalization must have the unit of {unit} for "
-                f"{type(model).__name__}, got {self.w_total!r}", get_dimensions(self.w_total), get_dimensions(unit))
+                f"{getattr(model, 'label', type(model).__name__)}, got {self.w_total!r}", get_dimensions(self.w_total), get_dimensions(unit))
         unit_text = repr(get_unit(get_dimensions(unit)))
         # the clip only keeps a neuron whose weights are all zero at zero (instead of 0 * inf)
         g = "" if self.gate.strip() == "1" else f"({self.gate}) * "
         rescale = f"w = w * (1 + {g}(w_total / clip(w_sum_post, 1e-12 * w_total, 1e12 * w_total) - 1))"
+        many = self.connections is not None and len(self.connections) > 1
+        # Brian2 cannot sum two Synapses into one variable (its issue 766): over several
+        # connections each sums into its own w_sum_<connection>, and w_sum, their total, is
+        # what every connection's rescale reads, so that the total over all is w_total
+        equations = (("\n".join(f"w_sum_{c} : {unit_text}" for c in self.connections)
+                      + f"\nw_sum = {' + '.join(f'w_sum_{c}' for c in self.connections)} : {unit_text}")
+                     if many else f"w_sum : {unit_text}")
+        summed = "w_sum_{connection}_post" if many else "w_sum_post"
         return Contribution(
-            equations=f"w_sum : {unit_text}",
+            equations=equations,
             namespace={"w_total": self.w_total},
             # the total is a run-time value of the synapses (homeostasis.models.runtime)
-            synapses={"exc": SynapseTerms(model=f"w_sum_post = w : {unit_text} (summed)",
+            synapses={"exc": SynapseTerms(model=f"{summed} = w : {unit_text} (summed)",
                                           regular=(Regular(rescale, self.interval, when="after_groups"),),
-                                          runtime={"w_total": self.w_total})},
+                                          runtime={"w_total": self.w_total}, connections=self.connections)},
         )
+
+
+def _check_connections(mechanism):
+    connections = mechanism.connections
+    if connections is None:
+        return
+    if isinstance(connections, str):
+        raise TypeError(f"connections of {type(mechanism).__name__} must be a tuple of connection names, "
+                        f"e.g. ({connections!r},), not a string")
+    names = tuple(connections)
+    if not names or not all(isinstance(c, str) and c.isidentifier() for c in names) or len(set(names)) < len(names):
+        raise ValueError(f"connections of {type(mechanism).__name__} must be distinct connection names "
+                         f"(the name= given to Circuit.connect), got {connections!r}")
+    object.__setattr__(mechanism, "connections", names)

@@ -4,7 +4,7 @@ Nothing here knows about homeostasis: the :mod:`homeostasis` package plugs into
 :class:`Circuit` as components, through the value objects of
 :mod:`homeostasis.models.contribution`.
 """
-from .circuit import Circuit
+from .circuit import Assembly, Circuit, SynapseParts, assemble, describe
 from .contribution import Contribution, Regular, SpikeTrace, SynapseTerms, merge_namespaces
 from .hebbian import HebbianRule
 from .inputs import gaussian_drive, poisson_source, timed_drive
@@ -13,7 +13,7 @@ from .neurons import ConductanceLIF, CurrentLIF, NeuronModel, RateNeuron
 from .parameters import ParameterSet, check_quantity, param
 
 __all__ = [
-    "Circuit", "Contribution", "Regular", "SpikeTrace", "SynapseTerms", "merge_namespaces", "HebbianRule",
+    "Circuit", "Assembly", "SynapseParts", "assemble", "describe", "Contribution", "Regular", "SpikeTrace", "SynapseTerms", "merge_namespaces", "HebbianRule",
     "gaussian_drive", "poisson_source", "timed_drive", "EINetwork", "ei_network",
     "ConductanceLIF", "CurrentLIF", "NeuronModel", "RateNeuron",
     "ParameterSet", "check_quantity", "param",

@@ -16,12 +16,14 @@ Examples
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-from brian2 import Quantity, have_same_dimensions
+from brian2 import Equations, Quantity, have_same_dimensions
+from brian2.utils.stringtools import word_substitute
 
-__all__ = ["SpikeTrace", "Regular", "SynapseTerms", "Contribution", "merge_namespaces", "merge_traces"]
+__all__ = ["SpikeTrace", "Regular", "SynapseTerms", "Contribution", "merge_namespaces", "merge_traces", "renamed",
+           "declared_names"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,17 @@ class SynapseTerms:
     post_traces: tuple = ()
     regular: tuple = ()
     runtime: dict = field(default_factory=dict)
+    #: Names of the connections (``Circuit.connect(..., name=)``) these terms act on;
+    #: ``None``: every connection of the role. ``{connection}`` in the text stands for the name.
+    connections: tuple | None = None
+
+    def for_connection(self, name: str) -> "SynapseTerms":
+        """These terms on the connection ``name``: ``{connection}`` in the text replaced by it."""
+        if self.connections is None:
+            return self
+        sub = (lambda text: text.replace("{connection}", name))
+        return replace(self, model=sub(self.model), on_pre=sub(self.on_pre), on_post=sub(self.on_post),
+                       regular=tuple(replace(b, code=sub(b.code)) for b in self.regular))
 
 
 @dataclass
@@ -209,7 +222,9 @@ def merge_namespaces(parts) -> dict:
             if key in merged and not _same(merged[key], value):
                 raise ValueError(
                     f"{owners[key]} and {owner} disagree on {key!r}: {merged[key]!r} vs {value!r}; "
-                    "components acting on one population must share parameters of the same name"
+                    "components acting on one population must share parameters of the same name; give one "
+                    "of them its own name (e.g. SynapticScaling(..., name='scaling')) to keep its variables "
+                    "and parameters apart"
                 )
             merged.setdefault(key, value)
             owners.setdefault(key, owner)
@@ -225,3 +240,64 @@ def merge_traces(parts) -> dict:
                              f"{traces[trace.name][1]} vs {trace}")
         traces.setdefault(trace.name, (owner, trace))
     return {name: trace for name, (_, trace) in traces.items()}
+
+
+def declared_names(equations: str) -> set:
+    """Variables declared by equation text (``set()`` for none)."""
+    return set(Equations(equations).names) if equations.strip() else set()
+
+
+def renamed(contribution: Contribution, suffix: str) -> Contribution:
+    """``contribution`` with its own variables and parameters renamed ``X -> X_<suffix>``.
+
+    What it declares (its equations, except the model parameters it ``claims``), its
+    namespace and run-time parameters, and the same for the contributions it ``requires``
+    (its rate trace ``r`` becomes ``r_<suffix>``), so two mechanisms of one kind, or with
+    different set points, live side by side on one population. Model variables (``v``,
+    ``v_th``, ``w``) keep their names.
+
+    Examples
+    --------
+    >>> from brian2 import Hz, ms
+    >>> part = Contribution(equations="g : 1", regular=(Regular("g += r - target_rate", 1 * ms),),
+    ...                     runtime={"target_rate": 5 * Hz})
+    >>> renamed(part, "fast").regular[0].code
+    'g_fast += r - target_rate_fast'
+    """
+    subs = {}
+    for name in _own_names(contribution):
+        new = f"{name}_{suffix}"
+        subs.update({name: new, f"{name}_post": f"{new}_post", f"{name}_pre": f"{new}_pre", f"d{name}": f"d{new}"})
+
+    return _substituted(contribution, subs)
+
+
+def _own_names(contribution: Contribution) -> set:
+    """Names a contribution and those it requires declare or define (not the claimed model parameters)."""
+    names = (declared_names(contribution.equations) - set(contribution.claims)) | set(contribution.namespace) \
+        | set(contribution.runtime)
+    for terms in contribution.synapses.values():
+        names |= set(terms.namespace) | set(terms.runtime)
+    for required in contribution.requires:
+        names |= _own_names(required)
+    return names
+
+
+def _substituted(contribution: Contribution, subs: dict) -> Contribution:
+    def sub(text):
+        return word_substitute(text, subs) if text else text
+
+    def keys(d):
+        return {subs.get(k, k): (sub(v) if isinstance(v, str) else v) for k, v in d.items()}
+
+    def regular(blocks):
+        return tuple(replace(b, code=sub(b.code)) for b in blocks)
+
+    synapses = {role: replace(t, model=sub(t.model), on_pre=sub(t.on_pre), on_post=sub(t.on_post),
+                              weight_factor=sub(t.weight_factor), namespace=keys(t.namespace),
+                              runtime=keys(t.runtime), regular=regular(t.regular))
+                for role, t in contribution.synapses.items()}
+    return replace(contribution, equations=sub(contribution.equations), reset=sub(contribution.reset),
+                   initial=keys(contribution.initial), namespace=keys(contribution.namespace),
+                   runtime=keys(contribution.runtime), synapses=synapses, regular=regular(contribution.regular),
+                   requires=tuple(_substituted(r, subs) for r in contribution.requires))

@@ -45,7 +45,7 @@ def _weight_unit(rule, target_model):
     if not have_same_dimensions(rule.w_max, unit):
         raise DimensionMismatchError(
             f"parameter 'w_max' of {type(rule).__name__} must have the unit of the excitatory weights of "
-            f"{type(target_model).__name__} ({unit}), got {rule.w_max!r}",
+            f"{getattr(target_model, 'label', type(target_model).__name__)} ({unit}), got {rule.w_max!r}",
             get_dimensions(rule.w_max), get_dimensions(unit))
     return unit
 

@@ -83,7 +83,9 @@ def check_quantity(owner: str, name: str, value, unit=1, bounds: str | None = "p
         raise ValueError(f"parameter {name!r} of {owner} must be finite, got {value!r}")
     ok, phrase = _BOUNDS[bounds]
     if not ok(raw):
-        raise ValueError(f"parameter {name!r} of {owner} {phrase}, got {value!r}")
+        hint = (" (a parameter where zero is meaningful is declared with param(..., bounds='nonnegative'), "
+                "or bounds=None for any sign)") if bounds == "positive" and np.all(raw >= 0) else ""
+        raise ValueError(f"parameter {name!r} of {owner} {phrase}, got {value!r}{hint}")
 
 
 def _unit_name(unit) -> str:
