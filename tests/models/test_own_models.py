@@ -141,6 +141,16 @@ def test_weight_sum_over_one_named_connection_leaves_the_other_untouched():
     np.testing.assert_allclose(total_a, 10.0, rtol=1e-9)
 
 
+def test_a_named_weight_sum_over_two_connections_keeps_its_suffix():
+    names = ("wsnn_a", "wsnn_b")
+    c, E, syn = _two_inputs("wsnn", WeightSumNormalization(w_total=10 * nS, interval=1 * ms, connections=names,
+                                                           name="wn"))
+    c.network().run(2 * ms)
+    total = sum(np.bincount(s.j[:], weights=s.w[:] / nS, minlength=5) for s in syn.values())
+    np.testing.assert_allclose(total, 10.0, rtol=1e-9)
+    assert "w_sum_wn" in E.variables and "w_sum_wsnn_a_wn" in E.variables
+
+
 def test_two_unnamed_connections_summing_into_one_variable_are_refused_saying_how():
     c = Circuit("wsn0")
     E = c.population("E", ConductanceLIF(), 2, [WeightSumNormalization(w_total=1 * nS)])
