@@ -67,6 +67,10 @@ class Mechanism(ParameterSet):
         if not (isinstance(self.name, str) and (self.name == "" or self.name.isidentifier())):
             raise ValueError(f"name of {type(self).__name__} must be a Python identifier (it suffixes the "
                              f"mechanism's variables), got {self.name!r}")
+        if self.name and type(self).objects is not Mechanism.objects:
+            # its extra objects (controllers, pools) read the population's variables by their names
+            raise ValueError(f"{type(self).__name__} does not take a name: its controller reads the "
+                             f"population's variables by fixed names")
 
     @property
     def variable_suffix(self) -> str:

@@ -195,7 +195,8 @@ class WeightSumNormalization(Mechanism):
         equations = (("\n".join(f"w_sum_{c} : {unit_text}" for c in self.connections)
                       + f"\nw_sum = {' + '.join(f'w_sum_{c}' for c in self.connections)} : {unit_text}")
                      if many else f"w_sum : {unit_text}")
-        summed = "w_sum_{connection}_post" if many else "w_sum_post"
+        # (a name= renames w_sum_<connection> to w_sum_<connection>_<name>; the template follows)
+        summed = ("w_sum_{connection}" + (f"_{self.name}" if self.name else "") + "_post") if many else "w_sum_post"
         return Contribution(
             equations=equations,
             namespace={"w_total": self.w_total},

@@ -325,6 +325,7 @@ class SynapseParts:
     def __init__(self, assembly, role, terms, model, on_pre, on_post, namespace, source_traces, source):
         var, unit = assembly.model.synapse_targets[role]
         self.unit, self.terms, self.role = unit, terms, role
+        self.source_name = getattr(source, "name", "source")
         factors = [t.weight_factor for _, t in terms if t.weight_factor]
         unit_text = _unit_string(unit)
         self.lines = [(str(model), "your synapse model")] if model is not None else []
@@ -755,10 +756,14 @@ def describe_assembly(assembly: Assembly, group=None, label: str = "G") -> str:
                f"namespace=namespace_{label})")
     for key, value in assembly.runtime.items():  # (shared, constant) variables, set once built
         out.append(f"{label}.{key} = {_value_text(value)}  # {owners.get(key, '')} (run-time parameter)")
-    for owner, block in assembly.regular:
-        out.append(f"{label}.run_regularly('''")
-        out += _tagged(block.code, owner, "    ")
-        out.append(f"''', dt={block.dt!r}, when={block.when!r}, order={block.order})")
+    for var, value in assembly.adaptable.items():
+        out.append(f"{label}.{var} = {_value_text(value)}  # {_name(assembly.model)} (adaptable)")
+    for var, value in assembly.model.initial().items():
+        out.append(f"{label}.{var} = {_value_text(value)}  # {_name(assembly.model)}")
+    for owner, c in assembly.contributions:
+        for var, value in c.initial.items():
+            out.append(f"{label}.{var} = {_value_text(value)}  # {owner}")
+    out += _regular_text(label, assembly.regular)
     for parts in assembly.connections:
         syn = getattr(parts, "name", "S")
         out.append(f"# ---- synapses {syn!r} ({parts.role}) onto {label!r}")
@@ -775,14 +780,31 @@ def describe_assembly(assembly: Assembly, group=None, label: str = "G") -> str:
             for code, owner in parts.post_lines:
                 out += _tagged(code, owner)
             out.append("'''")
-        for key, value in parts.namespace.items():
-            if key not in assembly.full_namespace:
-                out.append(f"# {syn} namespace: {key} = {_value_text(value)}")
-        for owner, block in parts.regular:
-            out.append(f"{syn}.run_regularly('''")
-            out += _tagged(block.code, owner, "    ")
-            out.append(f"''', dt={block.dt!r}, when={block.when!r}, order={block.order})")
+        extra = {k: v for k, v in parts.namespace.items() if k not in assembly.full_namespace}
+        namespace = f"{{**namespace_{label}, **{extra!r}}}" if extra else f"namespace_{label}"
+        post = f", on_post=on_post_{syn}" if parts.post_lines else ""
+        out.append(f"{syn} = Synapses({parts.source_name}, {label}, model_{syn}, on_pre=on_pre_{syn}{post}, "
+                   f"namespace={namespace})")
+        for key, value in parts.runtime.items():
+            owner = next((o for o, t in parts.terms if key in t.runtime), "")
+            out.append(f"{syn}.{key} = {_value_text(value)}  # {owner} (run-time parameter)")
+        out += _regular_text(syn, parts.regular)
     return "\n".join(out)
+
+
+def _regular_text(label, regular) -> list:
+    """``run_regularly`` calls as built: blocks of one (dt, when, order) joined into one."""
+    joined: dict = {}
+    for owner, block in regular:
+        key = (round(float(block.dt / ms), 9), block.when, block.order)
+        joined.setdefault(key, (block, []))[1].append((block.code, owner))
+    out = []
+    for block, codes in joined.values():
+        out.append(f"{label}.run_regularly('''")
+        for code, owner in codes:
+            out += _tagged(code, owner, "    ")
+        out.append(f"''', dt={block.dt!r}, when={block.when!r}, order={block.order})")
+    return out
 
 
 def describe(obj, population: str | None = None) -> str:

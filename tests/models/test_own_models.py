@@ -141,6 +141,16 @@ def test_weight_sum_over_one_named_connection_leaves_the_other_untouched():
     np.testing.assert_allclose(total_a, 10.0, rtol=1e-9)
 
 
+def test_a_named_weight_sum_over_two_connections_keeps_its_suffix():
+    names = ("wsnn_a", "wsnn_b")
+    c, E, syn = _two_inputs("wsnn", WeightSumNormalization(w_total=10 * nS, interval=1 * ms, connections=names,
+                                                           name="wn"))
+    c.network().run(2 * ms)
+    total = sum(np.bincount(s.j[:], weights=s.w[:] / nS, minlength=5) for s in syn.values())
+    np.testing.assert_allclose(total, 10.0, rtol=1e-9)
+    assert "w_sum_wn" in E.variables and "w_sum_wsnn_a_wn" in E.variables
+
+
 def test_two_unnamed_connections_summing_into_one_variable_are_refused_saying_how():
     c = Circuit("wsn0")
     E = c.population("E", ConductanceLIF(), 2, [WeightSumNormalization(w_total=1 * nS)])
@@ -180,6 +190,20 @@ def test_a_user_variable_named_like_a_mechanisms_names_the_owner():
         Circuit("own_r").population("E", model, 2, [SynapticScaling()])
     E = Circuit("own_r2").population("E", model, 2, [SynapticScaling(name="ss")])  # renamed: no clash
     assert "r_ss" in E.variables and "r" in E.variables
+
+
+def test_a_name_on_a_mechanism_with_a_controller_is_refused():
+    from homeostasis import GlobalHomeostasis
+
+    with pytest.raises(ValueError, match="GlobalHomeostasis"):
+        GlobalHomeostasis(name="g")
+    with pytest.raises(ValueError, match="identifier"):
+        SynapticScaling(name="two words")
+
+
+def test_a_per_neuron_set_point_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError, match="3 values for 2 neurons"):
+        Circuit("len").population("E", CurrentLIF(), 2, [SynapticScaling(target_rate=[4, 5, 6] * Hz)])
 
 
 def test_per_neuron_set_points_of_synaptic_scaling_counted_from_spikes():
@@ -294,3 +318,33 @@ def test_weight_sum_over_two_connections_on_cpp_standalone(tmp_path):
     finally:
         brian2.device.reinit()
         brian2.set_device("runtime")
+
+
+@pytest.mark.standalone
+def test_adex_with_adaptive_threshold_and_scaling_on_cpp_standalone_matches_numpy(tmp_path):
+    import brian2
+
+    def run(target):
+        if target == "cpp_standalone":
+            brian2.set_device("cpp_standalone", directory=str(tmp_path / "adex"), build_on_run=True, with_output=False)
+        try:
+            rng = np.random.default_rng(1)
+            c = Circuit(f"adexsa_{target}")
+            E = c.population("E", adex(), 6, [AdaptiveThreshold(target_rate=5 * Hz, v_th_min=-60 * mV, tau_r=200 * ms),
+                                             SynapticScaling(target_rate=8 * Hz, tau_scaling=1 * second, name="ss")],
+                             I_ext=rng.uniform(400, 800, 6) * pA)
+            i, j = np.nonzero(rng.random((6, 6)) < 0.5)
+            c.connect(E, E, "exc", weight=0.5 * nS, i=i, j=j)  # recurrent, drawn here: the same on both targets
+            spikes = c.add(SpikeMonitor(E, name=f"adexsa_{target}_spikes"))
+            c.network().run(300 * ms, namespace={})
+            return np.asarray(spikes.count[:]), np.asarray(E.v_th / mV), np.asarray(E.g_scaling_ss[:])
+        finally:
+            if target == "cpp_standalone":
+                brian2.device.reinit()
+                brian2.set_device("runtime")
+
+    native, numpy_ = run("cpp_standalone"), run("numpy")
+    assert native[0].sum() > 10
+    np.testing.assert_array_equal(native[0], numpy_[0])
+    np.testing.assert_allclose(native[1], numpy_[1], rtol=1e-6)
+    np.testing.assert_allclose(native[2], numpy_[2], rtol=1e-6)
