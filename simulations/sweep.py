@@ -161,7 +161,8 @@ def freeze_long_lived() -> bool:
     """
     import gc
 
-    from .backend import _earlier_objects_alive
+    from brian2 import BrianObject
+
     from .registry import registry
 
     global _FREEZE_TRIED
@@ -169,7 +170,7 @@ def freeze_long_lived() -> bool:
         _FREEZE_TRIED = True
         registry()  # import every experiment first: its modules are long-lived too
         gc.collect()
-        if not _earlier_objects_alive():
+        if not any(isinstance(obj, BrianObject) for obj in gc.get_objects()):
             gc.freeze()
     return gc.get_freeze_count() > 0
 
