@@ -32,14 +32,10 @@ def seed_code(threads: int, variable: str = "HOMEOSTASIS_SEED") -> str | None:
         warnings.warn(f"Brian2 {brian2.__version__}: the seed is compiled into the project (one build per seed)",
                       stacklevel=2)
         return None
-    return "\n".join([
-        "{",
-        f'    const char* _seed_text = getenv("{variable}");',
-        f'    if (_seed_text == NULL) {{ std::cerr << "{variable} is not set" << std::endl; exit(2); }}',
-        "    const long _seed = strtol(_seed_text, NULL, 10);",
-        f"    for (int _i=0; _i<{max(int(threads), 1)}; _i++)",
-        f"        {statement}",
-        "}"])
+    return (f'{{ const char* _seed_text = getenv("{variable}");\n'
+            f'  if (_seed_text == NULL) {{ std::cerr << "{variable} is not set" << std::endl; exit(2); }}\n'
+            f"  const long _seed = strtol(_seed_text, NULL, 10);\n"
+            f"  for (int _i=0; _i<{max(int(threads), 1)}; _i++) {statement} }}")
 
 
 def clear_running_flag():

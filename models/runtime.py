@@ -7,7 +7,8 @@ variable of the population (``(shared, constant)``, or per neuron ``(constant)``
 name either way), and on numpy and cython the results are those of a namespace constant.
 
 On cpp_standalone the value is not written into the generated code, so the code of a model is
-the same for every value and one compiled project serves them all: it is recorded, and
+the same for every value and one compiled project serves them all (with ``build_on_run=False``;
+Brian2's own ``build_on_run=True`` gets ``setattr``): it is recorded, and
 :mod:`homeostasis.simulations.backend` passes every recorded value to each run as Brian2's
 ``run_args``. Brian2 applies them just before the network runs; initial values computed from
 them (``r = target_rate``) are computed again at t = 0 by the circuit.
@@ -83,9 +84,10 @@ def set_parameter(group, name: str, value):
     value : Quantity or float
         In the variable's unit: a scalar, or for a per-neuron variable one value per neuron.
 
-    On the runtime targets this is ``setattr(group, name, value)``. On cpp_standalone the value
-    is recorded and given to every run of the project as a ``run_args`` entry (see the module
-    docstring); set before or after the build, it needs no compilation.
+    On the runtime targets this is ``setattr(group, name, value)``, and so on cpp_standalone with
+    ``build_on_run=True`` (Brian2 builds and runs once at ``run``). With ``build_on_run=False`` the
+    value is recorded, not written into the code: pass :func:`run_args` to ``device.run`` (the
+    runner, :mod:`homeostasis.simulations.backend`, does), before or after the build.
 
     Raises
     ------
@@ -108,7 +110,8 @@ def set_parameter(group, name: str, value):
     if number.size not in (1, size) or number.ndim > 1 or not np.isfinite(number).all():
         raise ValueError(f"parameter {name!r} of {group.name} must be one finite number"
                          f"{'' if var.scalar else f' or {size} of them'}, got {value!r}")
-    if standalone_device() is None:
+    device = standalone_device()
+    if device is None or device.build_on_run:  # a runtime target, or Brian2 builds at the run itself
         setattr(group, name, value)
     else:
         _pending.setdefault(group, {})[name] = value

@@ -25,11 +25,10 @@ __all__ = ["BACKENDS", "simulation", "check_backend", "run_network", "rerun_netw
            "request_interrupt", "interrupt_requested", "clear_interrupt", "check_interrupt"]
 
 BACKENDS = ("numpy", "cython", "cpp_standalone")
-#: GCC's OpenMP spin count at barriers when several threads run (a short spin, then sleep:
-#: the fastest on idle and on busy cores, see docs/cli.md), unless the environment sets one.
+#: GCC's OpenMP spin count at barriers for several threads: a short spin, then sleep, is the
+#: fastest on idle and on busy cores (docs/cli.md); unless the environment sets one.
 OMP_SPINCOUNT = 20000
-#: Environment variable the standalone binary reads its seed from (see models/brian2_compat.py).
-SEED_VARIABLE = "HOMEOSTASIS_SEED"
+SEED_VARIABLE = "HOMEOSTASIS_SEED"  # the standalone binary reads its seed from it
 
 
 def check_backend(backend: str) -> str:
@@ -51,9 +50,8 @@ class _Project:
     """The cpp_standalone project of the active :func:`simulation` block."""
 
     def __init__(self, directory, name, threads):
-        self.directory, self.name, self.threads = directory, name, threads
+        self.directory, self.name, self.threads, self.timings = directory, name, threads, {}
         self.lock = self.temporary = self.t_end = self.cached = None
-        self.timings = {}
 
 
 _project: _Project | None = None  # one at a time per process: Brian2 has one device
@@ -65,21 +63,11 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
                project: str | None = None, threads: int | None = None):
     """Run the Brian2 code of the ``with`` block on ``backend``.
 
-    Parameters
-    ----------
-    backend : {"numpy", "cython", "cpp_standalone"}
-    seed : int, optional
-        Seed of Brian2's random numbers (the numbers of ``brian2.seed(seed)``). On
-        cpp_standalone the binary reads it when it starts, so one compiled project serves
-        every seed whose model has the same structure.
-    directory : str, optional
-        cpp_standalone build directory, kept and locked while in use. By default a kept
-        directory per structure in the cache (:mod:`homeostasis.simulations.cache`), or a
-        temporary one with ``HOMEOSTASIS_CACHE=off``.
-    project : str, optional
-        Name of the model structure (e.g. the circuit's): the prefix of its build directory.
-    threads : int, optional
-        OpenMP threads of a cpp_standalone project (default: :func:`threads_setting`).
+    ``seed`` gives the numbers of ``brian2.seed(seed)``; on cpp_standalone the binary reads it
+    when it starts, so one build serves every seed. ``directory`` is a cpp_standalone build
+    directory, kept and locked while in use (default: one per structure in the cache,
+    :mod:`homeostasis.simulations.cache`, named after ``project``; a temporary one with
+    ``HOMEOSTASIS_CACHE=off``). ``threads``: OpenMP threads (default :func:`threads_setting`).
 
     Examples
     --------
@@ -94,8 +82,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     from homeostasis.models import brian2_compat, runtime
 
     check_backend(backend)
-    threads = threads_setting() if threads is None else int(threads)
-    if threads < 0:
+    if (threads := threads_setting() if threads is None else int(threads)) < 0:
         raise ValueError(f"threads must be a non-negative integer, got {threads}")
     previous_target = brian2.prefs.codegen.target
     if backend == "cpp_standalone":
@@ -124,8 +111,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
             project, _project = _project, None
             if project.timings:
                 _history.append(standalone_timings(project))
-            if project.lock is not None:
-                project.lock.release()
+            project.lock and project.lock.release()
             if project.temporary:
                 shutil.rmtree(project.temporary, ignore_errors=True)
             runtime.forget()
@@ -185,9 +171,9 @@ def _run(device, net, run_args=None):
     """Run the built binary with every recorded run-time parameter and ``run_args``."""
     from homeostasis.models import runtime
 
-    from .cache import _objects
+    from .cache import objects
 
-    args = {**runtime.run_args(_objects(net)), **(run_args or {})}
+    args = {**runtime.run_args(objects(net)), **(run_args or {})}
     start = time.perf_counter()
     device.run(directory=_project.directory, with_output=False, run_args=args)
     _project.timings["run"] = time.perf_counter() - start
@@ -197,10 +183,8 @@ class SimulationInterrupted(RuntimeError):
     """A Brian2 run ended before the time it was asked to simulate."""
 
 
-#: Real time between two lines of Brian2's progress report.
-REPORT_PERIOD_S = 10.0
-#: Real time between two looks at an interrupt request during a run on a runtime target.
-POLL_PERIOD_S = 0.25
+REPORT_PERIOD_S = 10.0  # real time between two lines of Brian2's progress report
+POLL_PERIOD_S = 0.25  # real time between two looks at an interrupt request (runtime targets)
 
 # Signals reach only the main thread; work in other threads (a Dask worker's tasks) is
 # interrupted by a request per thread, honoured by run_network and the runner.
@@ -234,8 +218,8 @@ def check_interrupt():
 
 
 class _Report:
-    """Brian2's ``report`` callback on the runtime targets: stops the network when this thread
-    was asked to stop and, with ``progress``, prints Brian2's text report every ``REPORT_PERIOD_S``."""
+    """Brian2's ``report`` on the runtime targets: stops the network on an interrupt request and,
+    with ``progress``, prints Brian2's text report every ``REPORT_PERIOD_S``."""
 
     def __init__(self, net, progress: bool):
         from brian2.core.network import TextReport
@@ -260,23 +244,10 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     ``run_args``. Brian2's graceful stop on Ctrl+C is switched off for the run, so one Ctrl+C
     raises ``KeyboardInterrupt`` at once.
 
-    Parameters
-    ----------
-    net : brian2.Network
-    duration : Quantity
-        Simulated time.
-    progress : bool, default True
-        Print Brian2's progress report on standard error.
-    **run_kwargs
-        Passed to ``Network.run`` (``namespace``, ...); ``run_args`` (cpp_standalone only) to
-        ``device.run``.
-
-    Raises
-    ------
-    SimulationInterrupted
-        If a clock of the network stopped more than half a step before the end.
-    KeyboardInterrupt
-        On Ctrl+C (SIGINT) or an interrupt request during the run or the compilation.
+    ``progress`` prints Brian2's report on standard error. ``run_kwargs`` go to ``Network.run``
+    (``namespace``, ...), and ``run_args`` (cpp_standalone only) to ``device.run``. Raises
+    ``SimulationInterrupted`` if a clock stopped more than half a step before the end, and
+    ``KeyboardInterrupt`` on Ctrl+C or an interrupt request (run or compilation).
 
     Examples
     --------
@@ -345,14 +316,8 @@ def rerun_network(net, parameters=None, run_args=None):
     """Run the built cpp_standalone project of ``net`` again with new run-time values; nothing
     is generated or compiled. Read the monitors after this call: the results are replaced.
 
-    Parameters
-    ----------
-    net : brian2.Network
-        The network run by :func:`run_network` in the active block.
-    parameters : dict, optional
-        ``{group: {name: value}}`` of run-time parameters (:func:`homeostasis.models.runtime.set_parameter`).
-    run_args : dict, optional
-        Brian2's ``run_args`` (``{group.var: value}``, ``{timed_array: values}``).
+    ``parameters`` is ``{group: {name: value}}`` of run-time parameters
+    (:func:`homeostasis.models.runtime.set_parameter`); ``run_args`` Brian2's (``{group.var: value}``).
     """
     from homeostasis.models.runtime import set_parameter, standalone_device
 
@@ -360,9 +325,8 @@ def rerun_network(net, parameters=None, run_args=None):
     if device is None or _project is None or not device.has_been_run:
         raise RuntimeError("rerun_network runs a cpp_standalone project again: call run_network first, "
                            "inside simulation('cpp_standalone')")
-    for group, values in (parameters or {}).items():
-        for name, value in values.items():
-            set_parameter(group, name, value)
+    for group, name, value in ((g, n, v) for g, values in (parameters or {}).items() for n, v in values.items()):
+        set_parameter(group, name, value)
     check_interrupt()
     _run(device, net, run_args)
     check_interrupt()
@@ -373,16 +337,13 @@ def _check_complete(net, t_end: float):
     """Raise SimulationInterrupted unless every clock of ``net`` reached ``t_end``."""
     import numpy as np
 
-    from .cache import _objects
+    from .cache import objects
 
-    def value(clock, name):  # from the results on cpp_standalone
-        return float(np.asarray(clock.variables[name].get_value()).ravel()[0])
-
-    clocks = {obj.clock.name: obj.clock for obj in _objects(net)}
-    short = [(name, value(c, "t")) for name, c in sorted(clocks.items())
-             if value(c, "t") < t_end - 0.5 * value(c, "dt")]
+    clocks = {obj.clock.name: [float(np.asarray(obj.clock.variables[v].get_value()).ravel()[0]) for v in ("t", "dt")]
+              for obj in objects(net)}  # read from the results on cpp_standalone
+    short = sorted((t, name) for name, (t, dt) in clocks.items() if t < t_end - 0.5 * dt)
     if short:
-        name, reached = min(short, key=lambda item: item[1])
+        reached, name = short[0]
         raise SimulationInterrupted(
             f"the simulation of network {net.name!r} stopped at t = {reached:.4g} s of {t_end:.4g} s "
             f"(clock {name!r}); a truncated run is not a result")

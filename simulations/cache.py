@@ -21,20 +21,17 @@ import shutil
 import time
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_enabled", "structure_key", "BuildLock", "claim", "entries", "clear"]
+__all__ = ["cache_dir", "cache_enabled", "objects", "structure_key", "BuildLock", "claim", "entries", "clear"]
 
-#: Build directories of one structure that processes may use at the same time.
-SLOTS = 8
-#: Seconds between two tries of a lock another process holds.
-LOCK_POLL_S = 0.1
+SLOTS = 8  # build directories of one structure that processes may use at the same time
+LOCK_POLL_S = 0.1  # seconds between two tries of a lock another process holds
 
 
 def cache_dir() -> Path:
     """The cache directory (see the module docstring); not created here."""
     if os.environ.get("HOMEOSTASIS_CACHE_DIR"):
         return Path(os.environ["HOMEOSTASIS_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "homeostasis" / "standalone"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "homeostasis" / "standalone"
 
 
 def cache_enabled() -> bool:
@@ -42,7 +39,8 @@ def cache_enabled() -> bool:
     return os.environ.get("HOMEOSTASIS_CACHE", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
-def _objects(net):
+def objects(net) -> list:
+    """Every object of ``net`` and the objects they contain, by name."""
     stack, seen = list(net.objects), {}
     while stack:
         obj = stack.pop()
@@ -58,7 +56,7 @@ def structure_key(net, threads: int) -> str:
     import brian2
 
     lines = [f"brian2 {brian2.__version__} threads {int(threads)}"]
-    for obj in _objects(net):
+    for obj in objects(net):
         lines.append(f"{type(obj).__name__} {obj.name} {obj.when} {obj.order} "
                      f"{getattr(obj, 'equations', '')} {getattr(obj, 'abstract_code', '')}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
@@ -113,37 +111,30 @@ def claim(name: str, key: str, threads: int, check_interrupt=None) -> tuple[Path
     return directory, lock
 
 
-def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def _builds():
+    root = cache_dir() / "builds"
+    for path in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
+        yield path, BuildLock(path.with_name(path.name + ".lock"))
 
 
 def entries() -> list:
     """Every build directory: ``name``, ``path``, ``size`` (bytes), ``compiled`` (a binary is
     there), ``in_use`` (a process holds its lock)."""
-    root = cache_dir() / "builds"
     out = []
-    for path in sorted(root.iterdir()) if root.is_dir() else ():
-        if path.is_dir():
-            lock = BuildLock(path.with_name(path.name + ".lock"))
-            free = lock.acquire()
-            lock.release()
-            out.append({"name": path.name, "path": str(path), "size": _size(path),
-                        "compiled": (path / "main").is_file(), "in_use": not free})
+    for path, lock in _builds():
+        free = lock.acquire()
+        lock.release()
+        out.append({"name": path.name, "path": str(path), "compiled": (path / "main").is_file(), "in_use": not free,
+                    "size": sum(p.stat().st_size for p in path.rglob("*") if p.is_file())})
     return out
 
 
 def clear() -> int:
     """Remove every build directory no process is using; returns how many were removed."""
-    root = cache_dir() / "builds"
     n = 0
-    for path in sorted(root.iterdir()) if root.is_dir() else ():
-        if not path.is_dir():
-            continue
-        lock = BuildLock(path.with_name(path.name + ".lock"))
-        if lock.acquire():
-            try:
-                shutil.rmtree(path, ignore_errors=True)
-                n += 1
-            finally:  # the lock file stays: removing it could give two processes one directory
-                lock.release()
+    for path, lock in _builds():
+        if lock.acquire():  # the lock file stays: removing it could give two processes one directory
+            shutil.rmtree(path, ignore_errors=True)
+            lock.release()
+            n += 1
     return n

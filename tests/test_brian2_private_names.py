@@ -37,7 +37,8 @@ def private_uses(path: Path) -> list:
                 base = base.value
             from_brian = isinstance(base, ast.Name) and base.id in brian_names
             own = isinstance(node.value, ast.Name) and node.value.id == "self"  # a project class's own attribute
-            if (node.attr in KNOWN and not own) or (from_brian and node.attr.startswith("_") and not node.attr.startswith("__")):
+            underscored = node.attr.startswith("_") and not node.attr.startswith("__")
+            if (node.attr in KNOWN and not own) or (from_brian and underscored):
                 found.append((node.lineno, f".{node.attr}"))
         elif isinstance(node, ast.Constant) and node.value in KNOWN:  # getattr(obj, "main_queue")
             found.append((node.lineno, repr(node.value)))
