@@ -51,7 +51,7 @@ def cli_rerun(quick: bool):
     rows = []
     try:
         for target in (5, 6):
-            cmd = [sys.executable, "-m", "simulations", "run", "synaptic-scaling", "--backend", "cpp_standalone",
+            cmd = [sys.executable, "-m", "homeostasis", "run", "synaptic-scaling", "--backend", "cpp_standalone",
                    "--set", f"target_rate={target}*Hz", "--out", str(work / str(target)), "--no-progress"]
             cmd += ["--quick"] if quick else []
             start = time.perf_counter()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-from brian2 import DimensionMismatchError, get_dimensions, get_unit
+from brian2 import DimensionMismatchError, Subgroup, get_dimensions, get_unit
 
 __all__ = ["RUNTIME_PARAMETERS", "set_parameter", "run_args", "forget", "standalone_device", "declaration", "active"]
 
@@ -113,6 +113,8 @@ def set_parameter(group, name: str, value):
     device = standalone_device()
     if device is None or device.build_on_run:  # a runtime target, or Brian2 builds at the run itself
         setattr(group, name, value)
+    elif isinstance(group, Subgroup):  # run_args name whole groups
+        raise ValueError(f"on cpp_standalone set {name!r} on the population, not on its subgroup {group.name}")
     else:
         _pending.setdefault(group, {})[name] = value
 

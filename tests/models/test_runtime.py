@@ -145,6 +145,8 @@ def test_on_cpp_standalone_a_value_is_a_run_arg_not_code():
         assert args.keys() == {"rt_standalone.rate", "rt_standalone.set_point"}
         assert float(args["rt_standalone.rate"] / Hz) == 6.0
         assert not any("rt_standalone" in str(item) for item in brian2.device.main_queue)  # no code for them
+        with pytest.raises(ValueError, match="on the population"):  # run_args name whole groups
+            runtime.set_parameter(g[:2], "set_point", 1 * Hz)
         runtime.forget()
         assert runtime.run_args() == {}
     finally:
