@@ -17,8 +17,8 @@ __all__ = ["VERSION", "seed_code", "stable_main_queue", "clear_running_flag", "c
 VERSION = tuple(int(x) for x in re.findall(r"\d+", brian2.__version__)[:2])
 
 # C++ statement seeding OpenMP thread _i's generator, as brian2.seed() writes it into main.cpp.
-# 2.8 and later: checked on 2.9.0 (devices/cpp_standalone/device.py, "seed" in the main queue).
-# 2.7: the statement of Brian2 2.7's device.py (not run here).
+# Checked on 2.9.0 (devices/cpp_standalone/device.py, "seed" in the main queue); used for 2.8-2.x
+# unverified. 2.7: the statement of older Brian2's device.py (read, not run here).
 _SEED_STATEMENT = {(2, 7): "rk_seed(_seed + _i, brian::_mersenne_twister_states[_i]);",
                    (2, 8): "brian::_random_generators[_i].seed(_seed + _i);"}
 
@@ -47,7 +47,7 @@ def clear_running_flag():
 
 def compile_interrupted(error: BaseException) -> bool:
     """Whether ``error`` is Brian2's report of a ``make`` killed by SIGINT (Brian2 runs make with
-    os.system, so Python sees no KeyboardInterrupt). Message checked on 2.7-2.9.0:
+    os.system, so Python sees no KeyboardInterrupt). Message checked on 2.9.0:
     "Project compilation failed (error code: N)" with N the raw wait status."""
     found = re.search(r"compilation failed \(error code: (\d+)\)", str(error))
     if not (isinstance(error, RuntimeError) and found):
