@@ -6,10 +6,9 @@ Two measurements, side by side in one run:
    initial values of state variables (``device.run(run_args={group.var: value})``), so a
    sweep over a parameter held as a state variable compiles exactly once. Here the external
    drive ``I_ext`` of an E/I network with global homeostasis is swept.
-2. A kept build directory per model structure (``HOMEOSTASIS_STANDALONE_DIR``, what
-   ``homeostasis sweep --backend cpp_standalone`` did before the compiled-project cache):
-   only the files a new value changes are recompiled, against a fresh build per point (the
-   cache switched off in both). ``standalone_cache.py`` measures the cache itself.
+2. The path of ``homeostasis run`` and ``sweep``: a kept build directory per model structure
+   (:mod:`homeostasis.simulations.cache`), where a new target rate compiles nothing, against a
+   fresh build per point (``HOMEOSTASIS_CACHE=off``).
 """
 import json
 import os
@@ -45,9 +44,8 @@ def _experiment_points(rates, kept):
 
     out = tempfile.mkdtemp(prefix="bench_sa_exp_")
     cache = tempfile.mkdtemp(prefix="bench_sa_kept_")
-    os.environ["HOMEOSTASIS_CACHE"] = "off"  # this measures make's incremental build, not the cache
-    if kept:
-        os.environ["HOMEOSTASIS_STANDALONE_DIR"] = cache
+    os.environ["HOMEOSTASIS_CACHE_DIR"] = cache
+    os.environ["HOMEOSTASIS_CACHE"] = "on" if kept else "off"
     start = time.perf_counter()
     try:
         results = []
@@ -57,7 +55,7 @@ def _experiment_points(rates, kept):
             metrics = json.loads((point / "metrics.json").read_text())
             results.append({k: v for k, v in metrics.items() if k.endswith(("_hz", "_r2_block", "_boost"))})
     finally:
-        os.environ.pop("HOMEOSTASIS_STANDALONE_DIR", None)
+        os.environ.pop("HOMEOSTASIS_CACHE_DIR", None)
         os.environ.pop("HOMEOSTASIS_CACHE", None)
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)

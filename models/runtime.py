@@ -1,22 +1,20 @@
 """Parameters as values a compiled cpp_standalone project reads at run time.
 
 A component lists the parameters a user may change from one run to the next (set points,
-time constants) in its contribution's ``runtime``; the circuit declares each as a
-``(shared, constant)`` variable of the population, and :func:`set_parameter` gives it its
-value. The equations read the same (``target_rate`` is a name either way) and the results on
-numpy and cython are those of a constant in the namespace.
+time constants) in its contribution's ``runtime``; the circuit declares each as a constant
+variable of the population (``(shared, constant)``, or per neuron ``(constant)``) and
+:func:`set_parameter` gives it its value. The equations read the same (``target_rate`` is a
+name either way), and on numpy and cython the results are those of a namespace constant.
 
-On cpp_standalone the value is not written into the generated C++ code: it is a data file
-of the project (``static_arrays/``), copied into the variable in ``main`` where Python set it,
-before any initial value computed from it (``r = target_rate``) and before the run. So the
-code of a model is the same for every value of its parameters, one compiled binary serves
-them all (:mod:`homeostasis.simulations.backend` keeps such binaries in a cache), and a project that was
-built and run can run again with a new value by rewriting the file (a later call of
-:func:`set_parameter`). Brian2's own ``run_args`` set variables just before the network
-runs, after the initial values computed from them, which is why they are not used here.
+On cpp_standalone the value is not written into the generated code, so the code of a model is
+the same for every value and one compiled project serves them all (with ``build_on_run=False``;
+Brian2's own ``build_on_run=True`` gets ``setattr``): it is recorded, and
+:mod:`homeostasis.simulations.backend` passes every recorded value to each run as Brian2's
+``run_args``. Brian2 applies them just before the network runs; initial values computed from
+them (``r = target_rate``) are computed again at t = 0 by the circuit.
 
-``RUNTIME_PARAMETERS = False`` (module attribute) turns the feature off: the parameters are
-then constants of the namespace again, as before, e.g. to compare the two.
+``RUNTIME_PARAMETERS = False`` (module attribute) keeps the parameters constants of the
+namespace instead, e.g. to compare the two.
 
 Examples
 --------
@@ -29,16 +27,19 @@ Examples
 """
 from __future__ import annotations
 
-from pathlib import Path
+import weakref
 
 import numpy as np
-from brian2 import DimensionMismatchError, get_dimensions, get_unit
+from brian2 import DimensionMismatchError, Subgroup, get_dimensions, get_unit
 
-__all__ = ["RUNTIME_PARAMETERS", "set_parameter", "parameter_file", "standalone_device", "declaration", "active"]
+__all__ = ["RUNTIME_PARAMETERS", "set_parameter", "run_args", "forget", "standalone_device", "declaration", "active"]
 
-#: Whether contributions' ``runtime`` parameters become shared variables (True) or stay
+#: Whether contributions' ``runtime`` parameters become constant variables (True) or stay
 #: constants of the namespace (False).
 RUNTIME_PARAMETERS = True
+
+#: Values recorded on cpp_standalone: {group: {name: value}}, passed to every run of the project.
+_pending = weakref.WeakKeyDictionary()
 
 
 def declaration(name: str, value) -> str:
@@ -72,61 +73,59 @@ def standalone_device():
     return device if isinstance(device, CPPStandaloneDevice) else None
 
 
-def parameter_file(group, name: str) -> str | None:
-    """Name of the data file (in the project's ``static_arrays/``) holding parameter ``name``
-    of ``group`` on cpp_standalone, or ``None`` if it was not set by :func:`set_parameter`."""
-    return group.__dict__.get("_runtime_files", {}).get(name)
-
-
 def set_parameter(group, name: str, value):
     """Give the run-time parameter ``name`` of ``group`` the value ``value``.
 
     Parameters
     ----------
     group : NeuronGroup or Synapses
-        Owner of ``name``, a ``(shared, constant)`` variable.
+        Owner of ``name``, a constant variable: shared (one value) or per neuron.
     name : str
     value : Quantity or float
-        A scalar in the variable's unit.
+        In the variable's unit: a scalar, or for a per-neuron variable one value per neuron.
 
-    On the runtime targets this is ``group.name = value``. On cpp_standalone, before the
-    project is built, the value becomes a data file read by ``main`` at this point of the
-    script; after it was built (and run), the file is rewritten, so the next
-    ``device.run`` uses the new value without compiling.
+    On the runtime targets this is ``setattr(group, name, value)``, and so on cpp_standalone with
+    ``build_on_run=True`` (Brian2 builds and runs once at ``run``). With ``build_on_run=False`` the
+    value is recorded, not written into the code: pass :func:`run_args` to ``device.run`` (the
+    runner, :mod:`homeostasis.simulations.backend`, does), before or after the build.
 
     Raises
     ------
     ValueError
-        If ``name`` is not a shared constant variable of ``group`` or ``value`` is not one
-        finite number.
+        If ``name`` is not a constant variable of ``group``, or ``value`` is not finite or has
+        the wrong number of values.
     DimensionMismatchError
         If ``value`` has another unit than the variable.
     """
     if name not in group.variables:
         raise ValueError(f"{group.name} has no variable {name!r}")
     var = group.variables[name]
-    if not (getattr(var, "scalar", False) and getattr(var, "constant", False)):
-        raise ValueError(f"{group.name}.{name} is not a run-time parameter (a shared, constant variable)")
+    if not getattr(var, "constant", False) or getattr(var, "dynamic", False):
+        raise ValueError(f"{group.name}.{name} is not a run-time parameter (a constant variable)")
     if get_dimensions(value) is not var.dim:
         raise DimensionMismatchError(f"parameter {name!r} of {group.name} must have the unit of {var.unit!r}, "
                                      f"got {value!r}", get_dimensions(value), var.dim)
     number = np.asarray(value, dtype=float)
-    if number.size != 1 or not np.isfinite(number).all():
-        raise ValueError(f"parameter {name!r} of {group.name} must be one finite number, got {value!r}")
+    size = 1 if var.scalar else var.size
+    if number.size not in (1, size) or number.ndim > 1 or not np.isfinite(number).all():
+        raise ValueError(f"parameter {name!r} of {group.name} must be one finite number"
+                         f"{'' if var.scalar else f' or {size} of them'}, got {value!r}")
     device = standalone_device()
-    if device is None:
+    if device is None or device.build_on_run:  # a runtime target, or Brian2 builds at the run itself
         setattr(group, name, value)
-        return
-    data = np.array([number.item()], dtype=var.dtype)
-    files = group.__dict__.setdefault("_runtime_files", {})
-    if device.project_dir is not None and name in files:
-        # built already: the binary reads the file when it starts
-        data.tofile(Path(device.project_dir) / "static_arrays" / files[name])
+    elif isinstance(group, Subgroup):  # run_args name whole groups
+        raise ValueError(f"on cpp_standalone set {name!r} on the population, not on its subgroup {group.name}")
     else:
-        array_name = device.get_array_name(var, access_data=False)
-        # a file rather than a line of main.cpp (what `group.name = value` would write), so
-        # that the generated code does not depend on the value
-        static = device.static_array(array_name, data)
-        device.main_queue.append(("set_by_array", (array_name, static, False)))
-        files[name] = static
-    device.array_cache[var] = data.copy()
+        _pending.setdefault(group, {})[name] = value
+
+
+def run_args(groups=None) -> dict:
+    """The recorded values as Brian2 ``run_args`` (``{group.name_view: value}``), of ``groups``
+    or of every group still alive."""
+    chosen = list(_pending) if groups is None else [g for g in groups if g in _pending]
+    return {getattr(group, name): value for group in chosen for name, value in _pending[group].items()}
+
+
+def forget():
+    """Drop every recorded value (the device was reset)."""
+    _pending.clear()

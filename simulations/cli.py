@@ -111,20 +111,17 @@ def _cache(args) -> int:
     from . import cache
 
     root = cache.cache_dir()
-    n_int = cache.integrations()
-    integrations = f"{n_int} integration{'s' if n_int != 1 else ''}"
     if args.action == "clear":
         n = cache.clear()
-        print(f"removed {n} compiled project{'s' if n != 1 else ''} and {integrations} from {root}")
+        print(f"removed {n} build director{'ies' if n != 1 else 'y'} from {root}")
         return 0
     found = cache.entries()
-    size = sum(e.get("size", 0) for e in found)
-    state = "" if cache.cache_enabled() else f" (compiled projects not used: HOMEOSTASIS_CACHE={os.environ['HOMEOSTASIS_CACHE']})"
-    print(f"{root}: {len(found)} compiled project{'s' if len(found) != 1 else ''}, {size / 1e6:.1f} MB, "
-          f"{integrations}{state}")
+    size = sum(e["size"] for e in found)
+    state = "" if cache.cache_enabled() else f" (not used: HOMEOSTASIS_CACHE={os.environ['HOMEOSTASIS_CACHE']})"
+    print(f"{root}: {len(found)} build director{'ies' if len(found) != 1 else 'y'}, {size / 1e6:.1f} MB{state}")
     for e in found:
-        detail = "broken" if e.get("broken") else f"brian2 {e.get('brian2')}, threads {e.get('threads')}, {e.get('created')}"
-        print(f"  {e['key']}  {detail}")
+        print(f"  {e['name']}  {e['size'] / 1e6:.1f} MB{'' if e['compiled'] else ', not compiled'}"
+              f"{', in use' if e['in_use'] else ''}")
     return 0
 
 

@@ -16,8 +16,8 @@ Store layout, under ``OUT/NAME/``::
 
 A point writes no figure unless ``--figures`` is given: the sweep's figure is
 ``summary.png``, and rendering a point's PNG and PDF (0.6-1.1 s) takes longer than a point
-whose binary is cached simulates. ``homeostasis run NAME --set ...`` with a point's values
-draws its figure (on cpp_standalone from the cached binary).
+whose structure was built before simulates. ``homeostasis run NAME --set ...`` with a point's values
+draws its figure (on cpp_standalone with the sweep's build).
 
 A rerun skips every point whose ``metrics.json`` exists and redoes missing or failed ones. A
 failed point is recorded with its error and does not stop the others. Ctrl+C stops the sweep:
@@ -28,14 +28,13 @@ worker leaves no half-written point either, because each result directory appear
 rename (a stale temporary directory is removed when its point runs again).
 
 Compiled targets: every worker process has its own cython cache. On cpp_standalone every
-point takes its binary from the compiled-project cache (:mod:`homeostasis.simulations.cache`), keyed by
-the generated code, which does not depend on run-time parameters (:mod:`homeostasis.models.runtime`):
-a grid over ``target_rate``, ``tau_scaling`` or the input rates of ``synaptic-scaling``
-compiles its structure once (once per worker at most, when the first points of several
-workers miss at the same time) and every point runs the same binary with its own values
-read as data. A parameter that changes the structure (a size, a duration, the seed) makes
-another structure, compiled once too. ``--threads N`` runs each point's project on N OpenMP
-threads.
+point builds in the kept build directory of its structure (:mod:`homeostasis.simulations.cache`),
+whose code does not depend on run-time parameters (:mod:`homeostasis.models.runtime`) or the
+seed: a grid over ``target_rate``, ``tau_scaling`` or ``tau_r`` of ``synaptic-scaling`` compiles its
+structure once (once per worker at most, when several workers run it at the same time) and every
+point runs the same binary with its own values as ``run_args``. A parameter that changes the
+structure (a size, a duration) makes another structure, compiled once too. ``--threads N`` runs
+each point's project on N OpenMP threads.
 """
 from __future__ import annotations
 
@@ -161,7 +160,8 @@ def freeze_long_lived() -> bool:
     """
     import gc
 
-    from .backend import _earlier_objects_alive
+    from brian2 import BrianObject
+
     from .registry import registry
 
     global _FREEZE_TRIED
@@ -169,7 +169,7 @@ def freeze_long_lived() -> bool:
         _FREEZE_TRIED = True
         registry()  # import every experiment first: its modules are long-lived too
         gc.collect()
-        if not _earlier_objects_alive():
+        if not any(isinstance(obj, BrianObject) for obj in gc.get_objects()):
             gc.freeze()
     return gc.get_freeze_count() > 0
 
@@ -264,7 +264,7 @@ def run_point(point) -> dict:
 
     # compiled targets must not share build directories between worker processes
     os.environ.setdefault("HOMEOSTASIS_CYTHON_CACHE", str(Path(tempfile.gettempdir()) / f"homeostasis-cython-{os.getpid()}"))
-    # cpp_standalone: binaries come from the compiled-project cache, safe between processes
+    # cpp_standalone: kept build directories, locked per process (homeostasis.simulations.cache)
     if point.get("threads") is not None:
         os.environ["HOMEOSTASIS_THREADS"] = str(point["threads"])
     pdir = Path(point["dir"])

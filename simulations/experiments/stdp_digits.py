@@ -24,7 +24,6 @@ arrays pass through Python.
 from __future__ import annotations
 
 import math
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -511,24 +510,22 @@ def stdp_digits(p, ctx) -> Result:
     runs = {v: [] for v in variants}
     from tqdm.auto import tqdm
 
-    with tempfile.TemporaryDirectory(prefix="stdp_digits_") as build:
-        # one build directory per network structure (and worker): on cpp_standalone a later
-        # seed recompiles only what changed (its data and seed), not the whole project
-        where = lambda k: str(Path(build) / f"worker{k}") if ctx.backend == "cpp_standalone" else None  # noqa: E731
-        if p.jobs == 1:
-            done = [run_seed(variants, images, params, s, ctx.backend, where(0), ctx.progress)
-                    for s in tqdm(seeds, desc="stdp-digits seeds", disable=not ctx.progress)]
-        else:  # seeds in parallel processes (spawned: each its own Brian2 device and state)
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+    # on cpp_standalone every process builds in the kept directory of each structure
+    # (homeostasis.simulations.cache): a later seed or run compiles nothing
+    if p.jobs == 1:
+        done = [run_seed(variants, images, params, s, ctx.backend, None, ctx.progress)
+                for s in tqdm(seeds, desc="stdp-digits seeds", disable=not ctx.progress)]
+    else:  # seeds in parallel processes (spawned: each its own Brian2 device and state)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(p.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = [pool.submit(run_seed, variants, images, params, s, ctx.backend, where(k), ctx.progress)
-                           for k, s in enumerate(seeds)]
-                done = [f.result() for f in futures]
-        for one in done:
-            for v in variants:
-                runs[v].append(one[v])
+        with ProcessPoolExecutor(p.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(run_seed, variants, images, params, s, ctx.backend, None, ctx.progress)
+                       for s in seeds]
+            done = [f.result() for f in futures]
+    for one in done:
+        for v in variants:
+            runs[v].append(one[v])
 
     first = runs[variants[0]][0]
     metrics = {"n_classes": len(images.classes), "chance_accuracy": 1 / len(images.classes), "seeds": seeds,

@@ -98,3 +98,57 @@ def test_a_layer_controller_reads_its_set_point_at_run_time(monkeypatch):
     assert on[0].size > 50 and len(set(on[0])) < 40  # spikes, and the pool silenced some neurons
     for a, b in zip(on, off):
         np.testing.assert_array_equal(a, b)
+
+
+def test_set_parameter_is_setattr_on_the_runtime_targets_for_shared_and_per_neuron_values():
+    from brian2 import NeuronGroup
+
+    from homeostasis.models.runtime import set_parameter
+
+    g = NeuronGroup(4, "rate : Hz (shared, constant)\nset_point : Hz (constant)")
+    set_parameter(g, "rate", 5 * Hz)
+    set_parameter(g, "set_point", 3 * Hz)  # a scalar broadcast
+    assert float(g.rate / Hz) == 5.0 and list(g.set_point / Hz) == [3.0] * 4
+    set_parameter(g, "set_point", np.arange(4) * Hz)  # one value per neuron
+    assert list(g.set_point / Hz) == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("name, value, error", [
+    ("rate", 5 * mV, "DimensionMismatchError"), ("rate", np.ones(4) * Hz, "ValueError"),
+    ("set_point", np.ones(3) * Hz, "ValueError"), ("set_point", np.nan * Hz, "ValueError"),
+    ("v", 1.0, "ValueError"), ("nothing", 1.0, "ValueError")])
+def test_set_parameter_refuses_what_is_not_a_run_time_value(name, value, error):
+    from brian2 import NeuronGroup
+
+    from homeostasis.models.runtime import set_parameter
+
+    g = NeuronGroup(4, "rate : Hz (shared, constant)\nset_point : Hz (constant)\nv : 1")
+    with pytest.raises(Exception) as info:
+        set_parameter(g, name, value)
+    assert type(info.value).__name__ == error
+
+
+def test_on_cpp_standalone_a_value_is_a_run_arg_not_code():
+    """Recorded for the runner's run_args (tests/simulations/test_standalone_cache.py runs them)."""
+    import brian2
+    from brian2 import NeuronGroup
+
+    from homeostasis.models import runtime
+
+    brian2.set_device("cpp_standalone", build_on_run=False)
+    try:
+        g = NeuronGroup(4, "rate : Hz (shared, constant)\nset_point : Hz (constant)", name="rt_standalone")
+        runtime.set_parameter(g, "rate", 5 * Hz)
+        runtime.set_parameter(g, "set_point", np.arange(4) * Hz)
+        runtime.set_parameter(g, "rate", 6 * Hz)  # the last value counts
+        args = {f"{view.group_name}.{view.name}": value for view, value in runtime.run_args([g]).items()}
+        assert args.keys() == {"rt_standalone.rate", "rt_standalone.set_point"}
+        assert float(args["rt_standalone.rate"] / Hz) == 6.0
+        assert not any("rt_standalone" in str(item) for item in brian2.device.main_queue)  # no code for them
+        with pytest.raises(ValueError, match="on the population"):  # run_args name whole groups
+            runtime.set_parameter(g[:2], "set_point", 1 * Hz)
+        runtime.forget()
+        assert runtime.run_args() == {}
+    finally:
+        brian2.device.reinit()
+        brian2.set_device("runtime")

@@ -1,16 +1,17 @@
 """The experiments' simulations run unchanged on cpp_standalone and agree with the runtime result.
 
-Each test compiles one small C++ project (seconds to tens of seconds). Where a simulation has
+Each test compiles one small C++ project (seconds to tens of seconds), once per test session
+(a kept build directory per structure, tests/simulations/test_standalone_cache.py). Where a simulation has
 no randomness of its own (Gaussian drive drawn with numpy, constant drives) the standalone
 result must equal the numpy one; where Brian2 draws Poisson spikes or connections the two
 targets draw differently, and the test holds them to the tolerances of the mechanism tests.
 """
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, nS, second
+from brian2 import Hz, ms, nS, second
 
 from homeostasis.analysis import multiplicativity
-from homeostasis.simulations.experiments.intrinsic_plasticity import simulate_rate_ip, simulate_spiking_ip
+from homeostasis.simulations.experiments.intrinsic_plasticity import simulate_rate_ip
 from homeostasis.simulations.experiments.lateral_inhibition import simulate_divisive, simulate_pool
 from homeostasis.simulations.experiments.network_homeostasis import simulate_network
 from homeostasis.simulations.experiments.synaptic_scaling import simulate_scaling
@@ -65,28 +66,13 @@ def test_network_mechanisms_on_standalone():
     assert abs(s["rate"][-8:].mean() / 5.0 - 1) < 0.15  # the tolerance of the numpy test
 
 
-def test_kept_project_recompiles_only_what_a_new_parameter_touches(tmp_path, monkeypatch):
-    """What a sweep worker does: the same structure twice, a new target the second time."""
-    monkeypatch.setenv("HOMEOSTASIS_STANDALONE_DIR", str(tmp_path))
-    kw = dict(eta_threshold=1 * mV, n_neurons=10, duration=8 * second, measure=2 * second, backend=BACKEND)
-    first = simulate_spiking_ip(True, target_rate=5 * Hz, **kw)["rates"]
-    objects = {p: p.stat().st_mtime_ns for p in (tmp_path / "ip_on").rglob("*.o")}
-    retargeted = simulate_spiking_ip(True, target_rate=8 * Hz, **kw)["rates"]
-    rebuilt = [p for p, t in objects.items() if p.stat().st_mtime_ns != t]
-    # the new target reaches the binary: no stale result from the first build
-    assert abs(first.mean() / 5.0 - 1) < 0.15 and abs(retargeted.mean() / 8.0 - 1) < 0.15
-    assert len(objects) >= 10 and len(rebuilt) <= len(objects) // 2, (len(rebuilt), len(objects))
-    # automatic names did not drift (``..._codeobject_1``), which would rebuild everything
-    assert not list((tmp_path / "ip_on" / "code_objects").glob("*_codeobject_1.cpp"))
-
-
 def test_clock_starts_are_written_in_one_order_whatever_order_brian2_chose():
     """Brian2 starts a run's clocks in set order, which changes from process to process; the
-    project's code (and so its cache key) must not. Assignments to one array (a clock's dt
+    project's main.cpp must not (make would compile it again in every process). Assignments to one array (a clock's dt
     set twice) keep their order: the last one wins, as in Brian2's."""
     from types import SimpleNamespace
 
-    from homeostasis.simulations.backend import _canonical_main_queue
+    from homeostasis.models.brian2_compat import stable_main_queue
 
     def queue(order):
         starts = {"drive": [("set_by_single_value", ("drive_clock_t", 0, "0.0"))],
@@ -101,7 +87,7 @@ def test_clock_starts_are_written_in_one_order_whatever_order_brian2_chose():
     written = set()
     for order in (("drive", "default", "rate"), ("rate", "drive", "default"), ("default", "rate", "drive")):
         device = SimpleNamespace(main_queue=queue(order))
-        _canonical_main_queue(device)
+        stable_main_queue(device)
         written.add(tuple(device.main_queue))
     (canonical,) = written
     dts = [args[2] for kind, args in canonical if args[0] == "drive_clock_dt"]
