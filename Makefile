@@ -9,7 +9,14 @@ export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 
-.PHONY: install figures test test-all bench docs clean
+.PHONY: install figures test test-all test-slow test-py313 versions bench docs clean
+
+# The newest Python CI tests: pyenv's 3.13 if there is one, else python3.13 on the PATH.
+PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python) $(shell command -v python3.13 2>/dev/null))
+VENV313   := .venv-3.13
+STAMP313  := $(VENV313)/.installed
+# What a run tested, printed first: the interpreter and the Brian2 and numpy it resolved.
+SHOW_VERSIONS := -c "import sys, brian2, numpy; print(f'Python {sys.version.split()[0]}, Brian2 {brian2.__version__}, numpy {numpy.__version__} ({sys.executable})')"
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +29,37 @@ install: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/homeostasis figures --quick --out results
 
+versions: $(STAMP)
+	@$(BIN)/python $(SHOW_VERSIONS)
+
+# The fast suite (slow tests excluded by setup.cfg's addopts).
 test: $(STAMP)
+	@$(BIN)/python $(SHOW_VERSIONS)
 	$(BIN)/python -m pytest -q -n 2 --durations=15
 
+# Everything, the slow science checks included.
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -m ""
+	@$(BIN)/python $(SHOW_VERSIONS)
+	$(BIN)/python -m pytest -q -n 2 --durations=15 -m ""
+
+# Only the slow tests: with `make test`, what `make test-all` runs (.ci/run runs the two).
+test-slow: $(STAMP)
+	@$(BIN)/python $(SHOW_VERSIONS)
+	$(BIN)/python -m pytest -q -n 2 --durations=15 -m slow
+
+$(STAMP313): setup.cfg pyproject.toml
+	@if [ -z "$(PYTHON313)" ] || ! [ -x "$(PYTHON313)" ]; then \
+	  echo "make test-py313: no Python 3.13 found (looked in $(HOME)/.pyenv/versions/3.13*/ and for python3.13 on PATH);" \
+	       "install one (pyenv install 3.13) or pass PYTHON313=/path/to/python3.13" >&2; exit 1; fi
+	$(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV313)/bin/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP313)
+
+# The fast suite on the newest Python, with the Brian2 and numpy it resolves, in its own venv.
+test-py313: $(STAMP313)
+	@$(VENV313)/bin/python $(SHOW_VERSIONS)
+	$(VENV313)/bin/python -m pytest -q -n 2 --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
@@ -37,4 +70,4 @@ docs: $(STAMP)
 	$(BIN)/python docs/_check_offline.py docs/_build/html
 
 clean:
-	rm -rf $(VENV) results docs/_build
+	rm -rf $(VENV) $(VENV313) results docs/_build

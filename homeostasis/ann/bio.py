@@ -183,7 +183,7 @@ class IntrinsicPlasticityNorm(Layer):
 
     .. math::
 
-        a_j \leftarrow a_j + \eta\,(1/\sqrt{v_j + \epsilon} - a_j), \qquad
+        a_j \\leftarrow a_j + \\eta\\,(1/\\sqrt{v_j + \\epsilon} - a_j), \\qquad
         \\theta_j \\leftarrow \\theta_j + \\eta\\,(m_j - \\theta_j), \\qquad
         y_j = \\gamma_j\\, a_j (x_j - \\theta_j) + \\beta_j.
 

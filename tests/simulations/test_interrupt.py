@@ -31,7 +31,7 @@ class Command:
     """A ``python -m homeostasis`` process whose standard error is read as it comes."""
 
     def __init__(self, *args, env=None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "simulations", *args], env=env, start_new_session=True,
+        self.proc = subprocess.Popen([sys.executable, "-m", "homeostasis", *args], env=env, start_new_session=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.chunks = {"out": [], "err": []}
         self._readers = [threading.Thread(target=self._read, args=(stream, self.chunks[key]), daemon=True)
