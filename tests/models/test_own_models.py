@@ -144,7 +144,7 @@ def test_weight_sum_over_one_named_connection_leaves_the_other_untouched():
 def test_a_named_weight_sum_over_two_connections_keeps_its_suffix():
     names = ("wsnn_a", "wsnn_b")
     c, E, syn = _two_inputs("wsnn", WeightSumNormalization(w_total=10 * nS, interval=1 * ms, connections=names,
-                                                           name="wn"))
+                                                           name="wn"), grow=False)
     c.network().run(2 * ms)
     total = sum(np.bincount(s.j[:], weights=s.w[:] / nS, minlength=5) for s in syn.values())
     np.testing.assert_allclose(total, 10.0, rtol=1e-9)
