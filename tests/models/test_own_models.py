@@ -206,6 +206,13 @@ def test_a_per_neuron_set_point_of_the_wrong_length_is_refused():
         Circuit("len").population("E", CurrentLIF(), 2, [SynapticScaling(target_rate=[4, 5, 6] * Hz)])
 
 
+def test_an_array_given_to_a_shared_set_point_after_building_says_how_to_make_it_per_neuron():
+    E = Circuit("shared_sp").population("E", CurrentLIF(), 3, [SynapticScaling()])
+    E.target_rate = 7 * Hz  # one value: fine
+    with pytest.raises(ValueError, match="array when building"):
+        E.target_rate = [4, 5, 6] * Hz
+
+
 def test_per_neuron_set_points_of_synaptic_scaling_counted_from_spikes():
     targets = np.array([6, 6, 10, 10, 15, 15]) * Hz
     rng = np.random.default_rng(5)
