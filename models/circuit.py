@@ -452,6 +452,15 @@ class _Group(NeuronGroup):
     def _restore_from_full_state(self, state):
         super()._restore_from_full_state({k: v for k, v in state.items() if k not in self._parameters})
 
+    def __setattr__(self, name, value, level=0):
+        parameters = self.__dict__.get("_parameters", ())
+        if name in parameters and not isinstance(value, str) and np.size(value) > 1 \
+                and self.variables[name].scalar:
+            raise ValueError(f"{name} of {self.name} is one value for the whole population; for one value per "
+                             f"neuron give the mechanism an array when building it (e.g. "
+                             f"SynapticScaling(target_rate=rates) with one rate per neuron)")
+        super().__setattr__(name, value, level=level + 1)
+
 
 class _Population:
     def __init__(self, group, assembly):

@@ -144,7 +144,7 @@ def test_weight_sum_over_one_named_connection_leaves_the_other_untouched():
 def test_a_named_weight_sum_over_two_connections_keeps_its_suffix():
     names = ("wsnn_a", "wsnn_b")
     c, E, syn = _two_inputs("wsnn", WeightSumNormalization(w_total=10 * nS, interval=1 * ms, connections=names,
-                                                           name="wn"))
+                                                           name="wn"), grow=False)
     c.network().run(2 * ms)
     total = sum(np.bincount(s.j[:], weights=s.w[:] / nS, minlength=5) for s in syn.values())
     np.testing.assert_allclose(total, 10.0, rtol=1e-9)
@@ -204,6 +204,13 @@ def test_a_name_on_a_mechanism_with_a_controller_is_refused():
 def test_a_per_neuron_set_point_of_the_wrong_length_is_refused():
     with pytest.raises(ValueError, match="3 values for 2 neurons"):
         Circuit("len").population("E", CurrentLIF(), 2, [SynapticScaling(target_rate=[4, 5, 6] * Hz)])
+
+
+def test_an_array_given_to_a_shared_set_point_after_building_says_how_to_make_it_per_neuron():
+    E = Circuit("shared_sp").population("E", CurrentLIF(), 3, [SynapticScaling()])
+    E.target_rate = 7 * Hz  # one value: fine
+    with pytest.raises(ValueError, match="array when building"):
+        E.target_rate = [4, 5, 6] * Hz
 
 
 def test_per_neuron_set_points_of_synaptic_scaling_counted_from_spikes():
