@@ -241,9 +241,7 @@ class Assembly:
                 if np.size(value) != n:
                     raise ValueError(f"per-neuron parameter {var!r} has {np.size(value)} values for "
                                      f"{n} neurons of {group.name}")
-                setattr(group, var, value)
-            else:
-                runtime_module.set_parameter(group, var, value)
+            runtime_module.set_parameter(group, var, value)
         for var, value in self.adaptable.items():
             setattr(group, var, value)
         for var, value in self.model.initial().items():
