@@ -9,6 +9,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import sys
 
 import pytest
 
@@ -54,7 +55,10 @@ def test_control_characters_are_found_in_a_non_raw_latex_docstring():
         r""".. math:: \frac{1}{\tau} \rho"""
 
     [(name, chars)] = control_characters([("broken", broken), ("fine", fine)])
-    assert name == "broken" and set(chars) == {repr("\t"), repr("\f"), repr("\r")}
+    # Python 3.13 dedents docstrings when it compiles them and expands a tab to spaces on the
+    # way, so there only \f and \r are left to find (the 3.11 run of CI still sees \t)
+    tab = {repr("\t")} if sys.version_info < (3, 13) else set()
+    assert name == "broken" and set(chars) == {repr("\f"), repr("\r")} | tab
 
 
 @pytest.mark.parametrize("name", list(_modules()))
