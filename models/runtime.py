@@ -76,6 +76,11 @@ def standalone_device():
 def set_parameter(group, name: str, value):
     """Give the run-time parameter ``name`` of ``group`` the value ``value``.
 
+    On the runtime targets this is ``setattr(group, name, value)``, and so on cpp_standalone with
+    ``build_on_run=True`` (Brian2 builds and runs once at ``run``). With ``build_on_run=False`` the
+    value is recorded, not written into the code: pass :func:`run_args` to ``device.run`` (the
+    runner, :mod:`homeostasis.simulations.backend`, does), before or after the build.
+
     Parameters
     ----------
     group : NeuronGroup or Synapses
@@ -83,11 +88,6 @@ def set_parameter(group, name: str, value):
     name : str
     value : Quantity or float
         In the variable's unit: a scalar, or for a per-neuron variable one value per neuron.
-
-    On the runtime targets this is ``setattr(group, name, value)``, and so on cpp_standalone with
-    ``build_on_run=True`` (Brian2 builds and runs once at ``run``). With ``build_on_run=False`` the
-    value is recorded, not written into the code: pass :func:`run_args` to ``device.run`` (the
-    runner, :mod:`homeostasis.simulations.backend`, does), before or after the build.
 
     Raises
     ------
