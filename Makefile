@@ -62,7 +62,8 @@ $(STAMP313): setup.cfg pyproject.toml
 # The long science checks run on Python 3.11 (make test), to keep .ci/run within 30 minutes.
 PY313_TESTS ?= tests/models tests/simulations/test_standalone_cache.py tests/simulations/test_backends.py \
 	tests/simulations/test_interrupt.py tests/test_brian2_private_names.py tests/test_docstring_examples.py \
-	tests/docs tests/ann tests/packaging
+	tests/docs tests/ann tests/packaging \
+	--ignore=tests/models/test_hebbian.py --ignore=tests/models/test_hebbian_triplet.py
 test-py313: $(STAMP313)
 	@$(VENV313)/bin/python $(SHOW_VERSIONS)
 	$(VENV313)/bin/python -m pytest -q -n 2 --durations=15 -m "not slow and not compiled" $(PY313_TESTS)
