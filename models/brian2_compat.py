@@ -12,21 +12,19 @@ import warnings
 
 import brian2
 
-__all__ = ["VERSION", "seed_code", "stable_main_queue", "clear_running_flag", "compile_interrupted"]
+__all__ = ["VERSION", "KeepOnRestore", "seed_code", "stable_main_queue", "clear_running_flag", "compile_interrupted"]
 
 VERSION = tuple(int(x) for x in re.findall(r"\d+", brian2.__version__)[:2])
 
-# C++ statement seeding OpenMP thread _i's generator, as brian2.seed() writes it into main.cpp.
-# Checked on 2.9.0 (devices/cpp_standalone/device.py, "seed" in the main queue); used for 2.8-2.x
-# unverified. 2.7: the statement of older Brian2's device.py (read, not run here).
+# Seeding thread _i's generator as brian2.seed() writes it: run on 2.9.0 (2.8-2.x unverified);
+# the 2.7 form was read from its device.py, not run.
 _SEED_STATEMENT = {(2, 7): "rk_seed(_seed + _i, brian::_mersenne_twister_states[_i]);",
                    (2, 8): "brian::_random_generators[_i].seed(_seed + _i);"}
 
 
 def seed_code(threads: int, variable: str = "HOMEOSTASIS_SEED") -> str | None:
-    """C++ code seeding the standalone generators from environment ``variable`` when the binary
-    starts (so main.cpp is the same for every seed), or None on a Brian2 version not checked:
-    the caller then uses ``brian2.seed`` and compiles once per seed."""
+    """C++ seeding the generators from environment ``variable`` at start (one main.cpp for every
+    seed), or None on an unchecked Brian2: the caller then compiles ``brian2.seed`` in."""
     statement = _SEED_STATEMENT.get(VERSION) or (_SEED_STATEMENT[(2, 8)] if (2, 8) <= VERSION < (3, 0) else None)
     if statement is None:
         warnings.warn(f"Brian2 {brian2.__version__}: the seed is compiled into the project (one build per seed)",
@@ -39,16 +37,14 @@ def seed_code(threads: int, variable: str = "HOMEOSTASIS_SEED") -> str | None:
 
 
 def clear_running_flag():
-    """Brian2 2.9.0 (checked) leaves ``Network._globally_running`` set when a run is left by an
-    exception, and would take the next Ctrl+C for a stop request; a no-op where it is absent."""
+    """Unset ``Network._globally_running`` (left set by an exception on 2.9.0; else Ctrl+C = stop)."""
     if hasattr(brian2.Network, "_globally_running"):
         brian2.Network._globally_running = False
 
 
 def compile_interrupted(error: BaseException) -> bool:
-    """Whether ``error`` is Brian2's report of a ``make`` killed by SIGINT (Brian2 runs make with
-    os.system, so Python sees no KeyboardInterrupt). Message checked on 2.9.0:
-    "Project compilation failed (error code: N)" with N the raw wait status."""
+    """Whether ``error`` is Brian2's report of a ``make`` killed by SIGINT (make runs under
+    os.system: no KeyboardInterrupt). Message checked on 2.9.0, N the raw wait status."""
     found = re.search(r"compilation failed \(error code: (\d+)\)", str(error))
     if not (isinstance(error, RuntimeError) and found):
         return False
@@ -57,11 +53,8 @@ def compile_interrupted(error: BaseException) -> bool:
 
 
 def stable_main_queue(device):
-    """Sort each run of consecutive ``set_by_single_value`` entries of the device's main queue
-    by array name. Brian2 starts a run's clocks in the order of a set (``t = 0`` lines in
-    main.cpp differ between processes), which would recompile main.cpp in every process.
-    Assignments of constants to distinct arrays commute and the sort is stable, so only the
-    text changes. Checked on 2.9.0; on a version without ``main_queue`` it does nothing."""
+    """Sort runs of ``set_by_single_value`` in the main queue by array (Brian2 starts clocks in set
+    order, so main.cpp would differ per process). Checked on 2.9.0; a no-op without ``main_queue``."""
     queue = getattr(device, "main_queue", None)
     if not isinstance(queue, list):
         return
@@ -73,3 +66,10 @@ def stable_main_queue(device):
         out.extend(sorted(queue[i:j], key=lambda item: item[1][0]) if j > i else [queue[i]])
         i = max(j, i + 1)
     queue[:] = out
+
+
+class KeepOnRestore:
+    """Mixin: a group's ``_parameters`` keep their values through ``Network.restore()`` (2.9.0)."""
+    def _restore_from_full_state(self, state):
+        keep = self.__dict__.get("_parameters", ())
+        super()._restore_from_full_state({k: v for k, v in state.items() if k not in keep})

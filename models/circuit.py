@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import (
+    Subgroup,
     Clock,
     DimensionMismatchError,
     Equations,
@@ -49,8 +50,8 @@ from brian2 import (
     have_same_dimensions,
     ms,
 )
-from brian2.groups.subgroup import Subgroup
 
+from . import brian2_compat
 from . import runtime as runtime_module
 from .contribution import (Contribution, Regular, SynapseTerms, declared_names, merge_namespaces, merge_traces,
                            renamed)
@@ -435,7 +436,7 @@ def _declaration(var, value) -> str:
     return runtime_module.declaration(var, value)
 
 
-class _Group(NeuronGroup):
+class _Group(brian2_compat.KeepOnRestore, NeuronGroup):
     """A ``NeuronGroup`` whose run-time parameters are parameters, not state.
 
     ``Network.restore()`` puts the state variables back and keeps the parameters' current
@@ -446,9 +447,6 @@ class _Group(NeuronGroup):
     def __init__(self, n, parameters=(), **kwargs):
         self._parameters = frozenset(parameters)
         super().__init__(n, **kwargs)
-
-    def _restore_from_full_state(self, state):
-        super()._restore_from_full_state({k: v for k, v in state.items() if k not in self._parameters})
 
     def __setattr__(self, name, value, level=0):
         parameters = self.__dict__.get("_parameters", ())

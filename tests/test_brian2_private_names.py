@@ -15,7 +15,8 @@ ALLOWED = {ROOT / "models" / "brian2_compat.py"}
 #: Internals of Brian2 that are not underscored, and underscored ones worth naming.
 KNOWN = {"main_queue", "array_cache", "_clocks", "__instances__", "stateupdaters", "_compiler_flag_compatibility",
          "templater", "static_array", "static_arrays", "_globally_running", "_random_generators",
-         "_mersenne_twister_states", "code_objects", "run_args_arrays", "_cache", "_determine_flag_compatibility"}
+         "_mersenne_twister_states", "code_objects", "run_args_arrays", "_cache", "_determine_flag_compatibility",
+         "_restore_from_full_state", "_full_state"}
 
 
 def private_uses(path: Path) -> list:
