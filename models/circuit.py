@@ -715,6 +715,11 @@ def _tagged(text: str, owner: str, indent: str = "") -> list:
     return [f"{indent}{line}  # {owner}" if owner else f"{indent}{line}" for line in lines]
 
 
+def _block(name: str, lines) -> list:
+    """``name = '''`` with ``(code, owner)`` lines tagged, then the closing quotes."""
+    return [f"{name} = '''", *(tagged for code, owner in lines for tagged in _tagged(code, owner)), "'''"]
+
+
 def _value_text(value) -> str:
     if isinstance(value, Quantity):
         return repr(value)
@@ -735,15 +740,9 @@ def describe_assembly(assembly: Assembly, group=None, label: str = "G") -> str:
     """
     n = len(group) if group is not None else "N"
     out = [f"# ---- population {label!r}" + (f" (NeuronGroup {group.name!r})" if group is not None else "")]
-    out.append(f"eqs_{label} = '''")
-    for text, owner in assembly.lines:
-        out += _tagged(_eq_text(text), owner)
-    out.append("'''")
+    out += _block(f"eqs_{label}", [(_eq_text(text), owner) for text, owner in assembly.lines])
     if assembly.reset_lines:
-        out.append(f"reset_{label} = '''")
-        for code, owner in assembly.reset_lines:
-            out += _tagged(code, owner)
-        out.append("'''")
+        out += _block(f"reset_{label}", assembly.reset_lines)
     out.append(f"namespace_{label} = {{")
     owners = {}
     for owner, c in assembly.contributions:
@@ -772,19 +771,10 @@ def describe_assembly(assembly: Assembly, group=None, label: str = "G") -> str:
     for parts in assembly.connections:
         syn = getattr(parts, "name", "S")
         out.append(f"# ---- synapses {syn!r} ({parts.role}) onto {label!r}")
-        out.append(f"model_{syn} = '''")
-        for text, owner in parts.lines:
-            out += _tagged(_eq_text(text), owner)
-        out.append("'''")
-        out.append(f"on_pre_{syn} = '''")
-        for code, owner in parts.pre_lines:
-            out += _tagged(code, owner)
-        out.append("'''")
+        out += _block(f"model_{syn}", [(_eq_text(text), owner) for text, owner in parts.lines])
+        out += _block(f"on_pre_{syn}", parts.pre_lines)
         if parts.post_lines:
-            out.append(f"on_post_{syn} = '''")
-            for code, owner in parts.post_lines:
-                out += _tagged(code, owner)
-            out.append("'''")
+            out += _block(f"on_post_{syn}", parts.post_lines)
         extra = {k: v for k, v in parts.namespace.items() if k not in assembly.full_namespace}
         namespace = f"{{**namespace_{label}, **{extra!r}}}" if extra else f"namespace_{label}"
         post = f", on_post=on_post_{syn}" if parts.post_lines else ""
