@@ -70,7 +70,7 @@ def time_standalone(x, p, rounds: int) -> dict:
 
 
 def run(small=False):
-    p = resolve(get("stdp-digits"), {}, quick=False)
+    p = sd.with_input_scale(resolve(get("stdp-digits"), {}, quick=False), sd.load_images(""))[0]
     n_images, rounds = (20, 2) if small else (100, 3)
     x = _images(n_images, p)
     simulated = float(len(x) * (p["t_present"] + p["t_rest"]) / second)

@@ -37,6 +37,7 @@ from homeostasis.models import Circuit, ConductanceLIF, poisson_source
 from homeostasis.models.hebbian import PairSTDP
 
 from ..backend import run_network, simulation
+from ..image_data import Images, load_images, split
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
@@ -75,97 +76,59 @@ VARIANTS = {
 }
 
 
-# -- data ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Images:
-    """Images as rates in [0, 1] (divided by the largest pixel) and labels 0..K-1."""
-
-    x: np.ndarray
-    y: np.ndarray
-    classes: np.ndarray  # the original label of each class index
-    source: str
-
-    @property
-    def shape(self) -> tuple:
-        """Height and width for drawing receptive fields (square when the pixel count is)."""
-        n = self.x.shape[1]
-        side = math.isqrt(n)
-        return (side, side) if side * side == n else (1, n)
+# -- parameters that scale with the input ---------------------------------------------------
+#: Diehl & Cook's input on MNIST: 784 pixels of mean intensity 0.1307 (the training set's mean
+#: of pixel / 255), 63.75 Hz at full intensity, a weight sum of 78 per neuron, weights up to 1.
+REFERENCE_INPUT = {"n_inputs": 784, "mean_intensity": 0.1307, "input_rate": 63.75 * Hz, "w_total": 78 * nS,
+                   "w_max": 1 * nS}
+#: The parameters a value of 0 leaves to :func:`input_scale`.
+SCALED = ("input_rate", "w_total", "w_max")
 
 
-def load_images(path: str = "") -> Images:
-    """scikit-learn's digits, or ``x`` (samples x pixels, non-negative) and ``y`` from an .npz.
+def input_scale(n_inputs: int, mean_intensity: float) -> dict:
+    """``input_rate``, ``w_total`` and ``w_max`` for images of ``n_inputs`` pixels of this mean intensity.
 
-    Every problem is a ``ValueError`` of one line starting with ``data:``.
+    Diehl & Cook's values for MNIST (:data:`REFERENCE_INPUT`), carried to other images by
+    holding two things:
+
+    - the weight per lit input: ``w_total`` is proportional to the expected number of lit
+      pixels, ``n_inputs * mean_intensity``, and ``w_max`` stays;
+    - the total drive of a neuron whose weights sit on the lit pixels of an image,
+      ``w_total * input_rate``: the rate falls as ``w_total`` grows. (With the weights still
+      uniform, the drive ``w_total * mean_intensity * input_rate`` of a neuron then scales
+      with the mean intensity.)
+
+    Examples
+    --------
+    >>> from brian2 import Hz, nS
+    >>> s = input_scale(784, 0.1307)
+    >>> round(float(s["input_rate"] / Hz), 2), round(float(s["w_total"] / nS), 2), round(float(s["w_max"] / nS), 2)
+    (63.75, 78.0, 1.0)
+    >>> s = input_scale(64, 0.3053)
+    >>> round(float(s["input_rate"] / Hz), 1), round(float(s["w_total"] / nS), 2)
+    (334.3, 14.87)
     """
-    if not path:
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        x, y, source = d.data, d.target, "sklearn digits"
-    else:
-        x, y = _read_npz(path)
-        source = str(path)
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"data: x must be a non-empty 2-D array (samples x pixels), got shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-        raise ValueError(f"data: x must hold real numbers, got dtype {x.dtype}")
-    x = x.astype(float)
-    if y.ndim != 1:
-        raise ValueError(f"data: y must be a 1-D array of integer labels, got shape {y.shape}")
-    if len(y) != len(x):
-        raise ValueError(f"data: x has {len(x)} samples but y has {len(y)} labels")
-    n_nan, n_inf = int(np.isnan(x).sum()), int(np.isinf(x).sum())
-    n_neg = int((x[np.isfinite(x)] < 0).sum())
-    if n_nan or n_inf or n_neg:
-        raise ValueError(f"data: pixels must be finite and non-negative; x has {n_neg} negative, {n_nan} NaN "
-                         f"and {n_inf} infinite values")
-    if not (np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating)
-                                                    and np.all(np.isfinite(y)) and np.all(y == np.round(y)))):
-        raise ValueError(f"data: y must hold integer labels, got dtype {y.dtype}")
-    if x.max() <= 0:
-        raise ValueError("data: every pixel of x is zero; there is nothing to learn")
-    classes, y = np.unique(y.astype(int), return_inverse=True)
-    if len(classes) < 2:
-        raise ValueError(f"data: y needs at least two classes, got only {classes.tolist()}")
-    return Images(x / x.max(), y, classes, source)
+    if not (isinstance(n_inputs, (int, np.integer)) and n_inputs > 0):
+        raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
+    if not (np.isfinite(mean_intensity) and mean_intensity > 0):
+        raise ValueError(f"mean_intensity must be positive, got {mean_intensity!r}")
+    ref = REFERENCE_INPUT
+    lit = (n_inputs * mean_intensity) / (ref["n_inputs"] * ref["mean_intensity"])
+    return {"input_rate": ref["input_rate"] / lit, "w_total": ref["w_total"] * lit, "w_max": ref["w_max"]}
 
 
-def _read_npz(path):
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"data: no such file {str(p)!r}")
-    try:
-        with np.load(p, allow_pickle=False) as f:
-            keys = list(f.keys())
-            if "x" not in keys or "y" not in keys:
-                raise ValueError(f"data: {str(p)!r} must hold arrays 'x' and 'y', found {keys}")
-            return f["x"], f["y"]
-    except ValueError as err:
-        if str(err).startswith("data:"):
-            raise
-        raise ValueError(f"data: cannot read {str(p)!r} as an .npz of arrays ({err})") from None
-    except (OSError, EOFError) as err:
-        raise ValueError(f"data: cannot read {str(p)!r} as an .npz of arrays ({err})") from None
+def with_input_scale(p, images) -> tuple:
+    """``p`` with every scaled parameter left at 0 derived from ``images``: ``(params, derived)``.
 
-
-def split(images: Images, seed: int, test_fraction: float = 0.2, max_train: int = 0, max_test: int = 0):
-    """Seeded stratified split: ``(x_train, y_train, x_test, y_test)``, optionally truncated."""
-    from sklearn.model_selection import train_test_split
-
-    try:
-        xtr, xte, ytr, yte = train_test_split(images.x, images.y, test_size=test_fraction, stratify=images.y,
-                                              random_state=seed)
-    except ValueError as err:
-        raise ValueError(f"data: cannot split {len(images.y)} samples of {len(images.classes)} classes into "
-                         f"stratified train and test sets ({err})") from None
-    if max_train:
-        xtr, ytr = xtr[:max_train], ytr[:max_train]
-    if max_test:
-        xte, yte = xte[:max_test], yte[:max_test]
-    return xtr, ytr, xte, yte
+    A value the user gave (not 0) is kept; ``derived`` names the values that were filled in.
+    """
+    p = dict(p)
+    scaled = input_scale(images.x.shape[1], images.mean_intensity)
+    derived = {}
+    for key in SCALED:
+        if float(p[key]) == 0:
+            p[key] = derived[key] = scaled[key]
+    return p, derived
 
 
 # -- the two networks --------------------------------------------------------------------------
@@ -207,7 +170,8 @@ def _mechanisms(variant: Variant, p) -> list:
         found.append(AdaptiveThreshold(target_rate=p["target_rate"], eta_threshold=p["eta_threshold"],
                                        tau_r=p["tau_r"]))
     if variant.normalization == "weight_sum":
-        found.append(WeightSumNormalization(w_total=p["w_total"], interval=_period(p)))
+        # tracked: the sum follows the changes instead of being recomputed every step
+        found.append(WeightSumNormalization(w_total=p["w_total"], interval=_period(p), tracked=p.get("tracked_sum", True)))
     elif variant.normalization == "scaling":
         found.append(SynapticScaling(target_rate=p["target_rate"], tau_scaling=p["tau_scaling"], tau_r=p["tau_r"]))
     return found
@@ -436,8 +400,15 @@ def run_seed(variants, images: Images, p, seed: int, backend: str = "numpy", dir
 METRICS = ("test_accuracy", "readout_accuracy", "usage_cv", "usage_entropy", "dead_fraction")
 
 
-def _check(p, variants):
-    """Every bad value as one line, before any data is read or any network built."""
+def _check(p, variants, scaled: bool = True):
+    """Every bad value as one line, before any network is built.
+
+    With ``scaled=False`` (before the data are read) the parameters that may be derived from
+    the images (0) are checked for sign only; the mechanisms get them once they are known.
+    """
+    for key in SCALED:
+        if not p[key] >= 0:
+            raise ValueError(f"{key} must be positive (0: derived from the images), got {p[key]}")
     if not (isinstance(p["n_neurons"], int) and p["n_neurons"] > 0):
         raise ValueError(f"n_neurons must be a positive integer, got {p['n_neurons']!r}")
     for key in ("n_seeds", "jobs"):
@@ -460,6 +431,8 @@ def _check(p, variants):
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
         raise ValueError(f"variants must be a comma-separated list of {', '.join(VARIANTS)}, got {p['variants']!r}")
+    if not scaled:
+        return
     for v in variants:  # mechanism and rule parameters are validated by their classes
         _mechanisms(VARIANTS[v], p)
     _rule(p)
@@ -471,7 +444,8 @@ def _check(p, variants):
     required_metrics=[f"{{variants}}.{key}" for key in METRICS],
     params=[
         Param("variants", ",".join(VARIANTS), None, "comma-separated variants to run"),
-        Param("data", "", None, "an .npz with x (samples x pixels, non-negative) and y (labels); empty: sklearn digits"),
+        Param("data", "", None, "images: empty for sklearn digits, mnist-5k (bundled real MNIST), a directory of "
+              "the four MNIST IDX files (.gz or not), or an .npz with x_train, y_train, x_test, y_test or x, y"),
         Param("n_neurons", 100, None, "excitatory neurons", quick=20),
         Param("n_seeds", 3, None, "seeds per variant (seed, seed+1, ...)", quick=1),
         Param("jobs", 1, None, "seeds run in parallel processes"),
@@ -482,9 +456,9 @@ def _check(p, variants):
         Param("dt", 0.5 * ms, "ms", "integration time step"),
         Param("eta_anneal", 0.1, "1", "learning-rate factor at the last image (geometric decay from 1; 1: constant)",
               quick=1.0),
-        Param("input_rate", 256 * Hz, "Hz", "input rate of a pixel at full intensity"),
-        Param("w_total", 19.5 * nS, "nS", "weight sum of each neuron's inputs (WeightSumNormalization)"),
-        Param("w_max", 1.2 * nS, "nS", "upper bound of a plastic weight"),
+        Param("input_rate", 0 * Hz, "Hz", "input rate of a pixel at full intensity (0: derived from the images)"),
+        Param("w_total", 0 * nS, "nS", "weight sum of each neuron's inputs, WeightSumNormalization (0: derived)"),
+        Param("w_max", 0 * nS, "nS", "upper bound of a plastic weight (0: derived)"),
         Param("eta_post", 0.03, "1", "potentiation per postsynaptic spike (PairSTDP), at the first image",
               quick=0.1),
         Param("eta_pre", 0.0001, "1", "depression per presynaptic spike (PairSTDP)"),
@@ -503,9 +477,12 @@ def _check(p, variants):
 )
 def stdp_digits(p, ctx) -> Result:
     variants = [v.strip() for v in p.variants.split(",") if v.strip()]
-    params = dict(p)
-    _check(params, variants)
+    _check(dict(p), variants, scaled=False)
     images = load_images(p.data)
+    params, derived = with_input_scale(p, images)
+    _check(params, variants)
+    print(f"stdp-digits: {images.x.shape[1]} inputs of mean intensity {images.mean_intensity:.4f}: "
+          + ", ".join(f"{k} = {params[k]}" + (" (derived)" if k in derived else " (given)") for k in SCALED))
     seeds = [ctx.seed + k for k in range(p.n_seeds)]
     runs = {v: [] for v in variants}
     from tqdm.auto import tqdm
@@ -530,7 +507,11 @@ def stdp_digits(p, ctx) -> Result:
     first = runs[variants[0]][0]
     metrics = {"n_classes": len(images.classes), "chance_accuracy": 1 / len(images.classes), "seeds": seeds,
                "n_train": first["n_train"], "n_test": first["n_test"], "n_inputs": images.x.shape[1],
-               "data": images.source}
+               "data": images.source, "split": "given" if images.given_split else "random stratified 80/20",
+               "mean_intensity": images.mean_intensity,
+               "input_scale": {k: float(params[k] / (Hz if k == "input_rate" else nS)) for k in SCALED},
+               "input_scale_units": {k: "Hz" if k == "input_rate" else "nS" for k in SCALED},
+               "input_scale_derived": sorted(derived)}
     for v in variants:
         rows = runs[v]
         entry = {}

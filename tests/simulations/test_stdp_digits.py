@@ -16,11 +16,12 @@ from homeostasis.simulations.registry import get
 SMALL = {"n_neurons": 20, "t_present": 100 * ms, "t_rest": 50 * ms, "theta_plus": 1 * mV, "eta_post": 0.1}
 
 
-def _params(**changes):
+def _params(images, **changes):
+    """The quick mode's parameters with SMALL and ``changes``, the input scale derived from ``images``."""
     p = resolve(get("stdp-digits"), {}, quick=True)
     p.update(SMALL)
     p.update(changes)
-    return p
+    return sd.with_input_scale(p, images)[0]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def three_digits(tmp_path_factory):
 def learned(three_digits):
     """20 neurons, one epoch over 60 images of three classes, then the frozen readout."""
     images = sd.load_images(str(three_digits))
-    p = _params(max_train=60, max_test=60)
+    p = _params(images, max_train=60, max_test=60)
     return sd.run_seed(["full", "stdp_only"], images, p, seed=1), p
 
 
