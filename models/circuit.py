@@ -348,10 +348,10 @@ class SynapseParts:
         # counts it last, after the rules read the value before the spike
         self.pre_lines = [(s, o) for s, o in [(transmit, "transmission" if on_pre is None else "your on_pre")]
                           + [(p, "spike trace") for p in pre_on] + [(t.on_pre, owner) for owner, t in terms]
-                          if s.strip()]
+                          + [(t.on_pre_last, owner) for owner, t in terms] if s.strip()]
         self.post_lines = [(s, o) for s, o in [(on_post or "", "your on_post")]
-                           + [(t.on_post, owner) for owner, t in terms] + [(p, "spike trace") for p in post_on]
-                           if s.strip()]
+                           + [(t.on_post, owner) for owner, t in terms] + [(t.on_post_last, owner) for owner, t in terms]
+                           + [(p, "spike trace") for p in post_on] if s.strip()]
         self.on_pre = "\n".join(s for s, _ in self.pre_lines)
         self.on_post = "\n".join(s for s, _ in self.post_lines) or None
         # run-time parameters of the synapses are checked against the constants like any name

@@ -108,6 +108,8 @@ class SynapseTerms:
         Synapse equation lines (weights' own variables, summed variables onto the target).
     on_pre, on_post : str
         Statements appended to the presynaptic / postsynaptic pathway.
+    on_pre_last, on_post_last : str
+        Statements appended after every Hebbian rule's: they see the rules' changes of ``w``.
     weight_factor : str
         Expression multiplying ``w`` when a spike is transmitted: a gain of the
         postsynaptic neuron (``g_scaling_post``) or of the whole population. Synapses with
@@ -132,6 +134,8 @@ class SynapseTerms:
     model: str = ""
     on_pre: str = ""
     on_post: str = ""
+    on_pre_last: str = ""
+    on_post_last: str = ""
     weight_factor: str = ""
     namespace: dict = field(default_factory=dict)
     pre_traces: tuple = ()
@@ -148,6 +152,7 @@ class SynapseTerms:
             return self
         sub = (lambda text: text.replace("{connection}", name))
         return replace(self, model=sub(self.model), on_pre=sub(self.on_pre), on_post=sub(self.on_post),
+                       on_pre_last=sub(self.on_pre_last), on_post_last=sub(self.on_post_last),
                        regular=tuple(replace(b, code=sub(b.code)) for b in self.regular))
 
 
