@@ -481,8 +481,10 @@ def stdp_digits(p, ctx) -> Result:
     images = load_images(p.data)
     params, derived = with_input_scale(p, images)
     _check(params, variants)
+    units = {"input_rate": Hz, "w_total": nS, "w_max": nS}
     print(f"stdp-digits: {images.x.shape[1]} inputs of mean intensity {images.mean_intensity:.4f}: "
-          + ", ".join(f"{k} = {params[k]}" + (" (derived)" if k in derived else " (given)") for k in SCALED))
+          + ", ".join(f"{k} = {float(params[k] / units[k]):.4g} {units[k]}" + (" (derived)" if k in derived else " (given)")
+                      for k in SCALED))
     seeds = [ctx.seed + k for k in range(p.n_seeds)]
     runs = {v: [] for v in variants}
     from tqdm.auto import tqdm
@@ -509,8 +511,8 @@ def stdp_digits(p, ctx) -> Result:
                "n_train": first["n_train"], "n_test": first["n_test"], "n_inputs": images.x.shape[1],
                "data": images.source, "split": "given" if images.given_split else "random stratified 80/20",
                "mean_intensity": images.mean_intensity,
-               "input_scale": {k: float(params[k] / (Hz if k == "input_rate" else nS)) for k in SCALED},
-               "input_scale_units": {k: "Hz" if k == "input_rate" else "nS" for k in SCALED},
+               "input_scale": {k: float(params[k] / units[k]) for k in SCALED},
+               "input_scale_units": {k: str(units[k]) for k in SCALED},
                "input_scale_derived": sorted(derived)}
     for v in variants:
         rows = runs[v]
