@@ -36,7 +36,7 @@ from homeostasis.analysis import dead_fraction, linear_probe_accuracy, usage_cv,
 from homeostasis.models import Circuit, ConductanceLIF, poisson_source
 from homeostasis.models.hebbian import PairSTDP
 
-from ..backend import run_network, simulation
+from ..backend import run_network, simulation, standalone_history
 from ..image_data import Images, load_images, split
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
@@ -361,6 +361,38 @@ def classify(counts, assignment, n_classes: int) -> np.ndarray:
     return predicted
 
 
+def _run_seconds(start: float, backend: str) -> float:
+    """Seconds of the last simulation: the binary's own run time on cpp_standalone (no compilation)."""
+    import time
+
+    history = standalone_history()
+    return float(history[-1]["run"]) if backend == "cpp_standalone" and history else time.perf_counter() - start
+
+
+def estimate_seconds(variants, images: Images, p, n_seeds: int, backend: str = "numpy", n_images: int = 20) -> dict:
+    """Expected wall time of a run, from a short calibration: ``{"seconds", "train_ms", "readout_ms"}``.
+
+    The first variant learns from ``n_images`` training images and is read out on them, in the
+    run's own network and backend; the time per image of each phase is then multiplied out
+    (every variant trains alone; the readout runs all variants side by side, so its cost
+    grows with their number). Compilation is not included; on cpp_standalone it is paid once
+    per structure (:mod:`homeostasis.simulations.cache`).
+    """
+    import time
+
+    xtr, _, xte, _ = split(images, 0, max_train=p["max_train"], max_test=p["max_test"])
+    x = xtr[:n_images]
+    start = time.perf_counter()
+    learned = train_network(x, VARIANTS[variants[0]], p, 0, backend)
+    train = _run_seconds(start, backend) / len(x)
+    start = time.perf_counter()
+    readout_network([(learned["weights"], learned["v_th"], VARIANTS[variants[0]].inhibition)], x, p, 0, backend)
+    readout = _run_seconds(start, backend) / len(x)
+    per_seed = len(variants) * (len(xtr) * train + (len(xtr) + len(xte)) * readout)
+    parallel = max(1, min(int(p["jobs"]), n_seeds))
+    return {"seconds": per_seed * math.ceil(n_seeds / parallel), "train_ms": 1e3 * train, "readout_ms": 1e3 * readout}
+
+
 def run_seed(variants, images: Images, p, seed: int, backend: str = "numpy", directory=None,
              progress: bool = False) -> dict:
     """Train each variant with one seed, freeze them, assign and test: numbers and arrays per variant."""
@@ -394,6 +426,25 @@ def run_seed(variants, images: Images, p, seed: int, backend: str = "numpy", dir
             "usage": test_counts.mean(axis=0), "n_train": len(xtr), "n_test": len(xte),
         }
     return out
+
+
+def baselines(x_train, y_train, x_test, y_test, n_clusters: int, seed: int = 0) -> dict:
+    """Test accuracies of two references on the same split as the network.
+
+    ``kmeans_accuracy``: k-means with as many clusters as the network has neurons, each
+    cluster labelled with the class most of its training images have, a test image
+    classified by its nearest centre (an unsupervised learner of prototypes, like the
+    network). ``pixels_logistic_accuracy``: logistic regression on the standardized pixels.
+    """
+    from sklearn.cluster import KMeans
+
+    km = KMeans(n_clusters=min(n_clusters, len(x_train)), n_init=1, random_state=seed).fit(x_train)
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    votes = np.zeros((km.n_clusters, n_classes))
+    np.add.at(votes, (km.labels_, y_train), 1)
+    predicted = votes.argmax(axis=1)[km.predict(x_test)]
+    return {"kmeans_accuracy": float(np.mean(predicted == y_test)),
+            "pixels_logistic_accuracy": linear_probe_accuracy(x_train, y_train, x_test, y_test, seed=seed)}
 
 
 # -- the experiment ----------------------------------------------------------------------------
@@ -449,6 +500,9 @@ def _check(p, variants, scaled: bool = True):
         Param("n_neurons", 100, None, "excitatory neurons", quick=20),
         Param("n_seeds", 3, None, "seeds per variant (seed, seed+1, ...)", quick=1),
         Param("jobs", 1, None, "seeds run in parallel processes"),
+        Param("baselines", True, None, "k-means (as many clusters as neurons) and logistic regression on the pixels, "
+              "on the same split"),
+        Param("estimate", True, None, "first time 20 images and print the expected wall time", quick=False),
         Param("max_train", 0, None, "use at most this many training samples (0: all)", quick=50),
         Param("max_test", 0, None, "use at most this many test samples (0: all)", quick=40),
         Param("t_present", 350 * ms, "ms", "presentation time of one image", quick=100 * ms),
@@ -489,6 +543,13 @@ def stdp_digits(p, ctx) -> Result:
     runs = {v: [] for v in variants}
     from tqdm.auto import tqdm
 
+    e = None
+    if p.estimate:
+        e = estimate_seconds(variants, images, params, p.n_seeds, ctx.backend)
+        print(f"stdp-digits: expected wall time {e['seconds'] / 60:.1f} min without compilation ({e['train_ms']:.1f} ms "
+              f"per training image, {e['readout_ms']:.1f} ms per readout image and variant, timed on 20 images)",
+              flush=True)
+
     # on cpp_standalone every process builds in the kept directory of each structure
     # (homeostasis.simulations.cache): a later seed or run compiles nothing
     if p.jobs == 1:
@@ -506,6 +567,12 @@ def stdp_digits(p, ctx) -> Result:
         for v in variants:
             runs[v].append(one[v])
 
+    reference = {}
+    if p.baselines:
+        found = [baselines(*split(images, s, max_train=p.max_train, max_test=p.max_test), p.n_neurons, s) for s in seeds]
+        for key in ("kmeans_accuracy", "pixels_logistic_accuracy"):
+            values = np.array([b[key] for b in found])
+            reference[key], reference[f"{key}_per_seed"] = float(values.mean()), values.tolist()
     first = runs[variants[0]][0]
     metrics = {"n_classes": len(images.classes), "chance_accuracy": 1 / len(images.classes), "seeds": seeds,
                "n_train": first["n_train"], "n_test": first["n_test"], "n_inputs": images.x.shape[1],
@@ -513,7 +580,8 @@ def stdp_digits(p, ctx) -> Result:
                "mean_intensity": images.mean_intensity,
                "input_scale": {k: float(params[k] / units[k]) for k in SCALED},
                "input_scale_units": {k: str(units[k]) for k in SCALED},
-               "input_scale_derived": sorted(derived)}
+               "input_scale_derived": sorted(derived), "estimate": e,
+               "baselines": reference}
     for v in variants:
         rows = runs[v]
         entry = {}
@@ -589,4 +657,8 @@ def _table(metrics, variants, p) -> str:
                      f"{cell('usage_cv', False)} | {cell('usage_entropy', False)} | {cell('dead_fraction', False)} |")
     lines += ["", f"Chance: {100 * metrics['chance_accuracy']:.1f} %. Mean ± standard deviation over seeds "
               f"{metrics['seeds']}."]
+    b = metrics.get("baselines") or {}
+    if b:
+        lines += ["", f"On the same splits: k-means with {p.n_neurons} clusters {100 * b['kmeans_accuracy']:.1f} %, "
+                  f"logistic regression on the pixels {100 * b['pixels_logistic_accuracy']:.1f} % (means over the seeds)."]
     return "\n".join(lines) + "\n"
