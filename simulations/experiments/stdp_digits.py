@@ -41,8 +41,8 @@ from ..image_data import Images, load_images, split
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
-__all__ = ["VARIANTS", "Images", "load_images", "split", "train_network", "readout_network", "assign_labels",
-           "classify", "run_seed", "E_MODEL", "I_MODEL"]
+__all__ = ["VARIANTS", "input_scale", "with_input_scale", "baselines", "estimate_seconds", "train_network",
+           "readout_network", "assign_labels", "classify", "run_seed", "E_MODEL", "I_MODEL"]
 
 
 #: Excitatory neurons of Diehl & Cook: membrane time constant 100 ms (C_m / g_L), rest and
