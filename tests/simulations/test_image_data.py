@@ -169,7 +169,7 @@ def test_a_run_on_idx_files_keeps_the_split_derives_the_scale_and_an_explicit_va
     good = _write_idx_dir(tmp_path / "good_idx", True, xtr, ytr, xte, yte)
     assert main(["run", "stdp-digits", "--quick", "--no-progress", "--out", str(tmp_path / "out"), "--set",
                  f"data={good}", "--set", "variants=full", "--set", "n_neurons=3", "--set", "max_train=4",
-                 "--set", "input_rate=100*Hz"]) == 0
+                 "--set", "input_rate=100*Hz", "--set", "estimate=true"]) == 0
     mean = xtr.mean() / max(xtr.max(), xte.max())
     w_total = float(sd.input_scale(30, mean)["w_total"] / nS)
     printed = capsys.readouterr().out
@@ -179,6 +179,11 @@ def test_a_run_on_idx_files_keeps_the_split_derives_the_scale_and_an_explicit_va
     assert m["input_scale"]["input_rate"] == 100.0
     assert m["input_scale"]["w_total"] == pytest.approx(w_total, rel=1e-9)
     assert m["input_scale_derived"] == ["w_max", "w_total"]
+    # the pre-run estimate: 4 training images (at most 20 are timed) and 13 readout images per seed
+    e = m["estimate"]
+    assert "expected wall time" in printed and e["train_ms"] > 0 and e["readout_ms"] > 0
+    assert e["seconds"] == pytest.approx((4 * e["train_ms"] + 13 * e["readout_ms"]) / 1e3, rel=1e-9)
+    assert set(m["baselines"]) >= {"kmeans_accuracy", "pixels_logistic_accuracy"}
 
 
 @pytest.mark.slow
