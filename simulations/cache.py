@@ -120,7 +120,9 @@ def entries() -> list:
 
 
 def clear() -> int:
-    """Remove every build directory no process is using; returns how many were removed."""
+    """Remove every build directory no process is using, and the kept integration code; returns
+    how many build directories were removed."""
+    shutil.rmtree(cache_dir() / "integration", ignore_errors=True)  # each file is written whole, by os.replace
     n = 0
     for path, lock in _builds():
         if lock.acquire():  # the lock file stays: removing it could give two processes one directory

@@ -113,12 +113,14 @@ def _cache(args) -> int:
     root = cache.cache_dir()
     if args.action == "clear":
         n = cache.clear()
-        print(f"removed {n} build director{'ies' if n != 1 else 'y'} from {root}")
+        print(f"removed {n} build director{'ies' if n != 1 else 'y'} and the kept integration code from {root}")
         return 0
     found = cache.entries()
     size = sum(e["size"] for e in found)
     state = "" if cache.cache_enabled() else f" (not used: HOMEOSTASIS_CACHE={os.environ['HOMEOSTASIS_CACHE']})"
-    print(f"{root}: {len(found)} build director{'ies' if len(found) != 1 else 'y'}, {size / 1e6:.1f} MB{state}")
+    kept = len(list((root / "integration").glob("*.txt")))
+    print(f"{root}: {len(found)} build director{'ies' if len(found) != 1 else 'y'}, {size / 1e6:.1f} MB, "
+          f"exact integration of {kept} set{'s' if kept != 1 else ''} of equations{state}")
     for e in found:
         print(f"  {e['name']}  {e['size'] / 1e6:.1f} MB{'' if e['compiled'] else ', not compiled'}"
               f"{', in use' if e['in_use'] else ''}")
