@@ -323,7 +323,10 @@ def _client(scheduler, workers):
         return Client(scheduler), None
     n = workers or os.cpu_count() or 1
     with _sigint_ignored():
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        # port 0: the scheduler's HTTP server (always started) takes a free port, so a second
+        # sweep on this machine prints no warning about a busy 8787; no dashboard is served
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               scheduler_kwargs={"dashboard": False})
     return Client(cluster), cluster
 
 
