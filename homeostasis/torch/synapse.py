@@ -106,16 +106,17 @@ class SynapticScalingLinear(_SynapticScaling, Validated, nn.Linear):
     .. math:: w^{eff}_j = g_j\\, \\frac{w_j}{\\lVert w_j \\rVert}, \\qquad z_j = x \\cdot w^{eff}_j + b_j .
 
     Autograd trains ``weight`` and ``bias`` with the gains held constant; the gains follow a
-    local rule. In each training-mode forward pass unit ``j`` first multiplies its gain by
-
-    .. math:: f_j = \\mathrm{clip}\\left((r_0 / \\sqrt{s_j})^{\\eta},\\ 1 - \\delta,\\ 1 + \\delta\\right)
-
-    and then updates its running mean square pre-activation (rate ``momentum``),
+    local rule. Unit ``j`` keeps a running estimate (rate ``momentum``) of the mean square
+    of its pre-activation over the batch,
 
     .. math:: s_j \\leftarrow s_j + \\rho\\,(\\overline{z_j^2} - s_j),
 
-    (on the first batch ``s_j`` is that batch's mean square, and ``f_j = 1``). A batch whose
-    input is all zero changes nothing. ``eval()`` freezes the gains, as does setting
+    and at the start of each training-mode forward pass multiplies its gain by
+
+    .. math:: f_j = \\mathrm{clip}\\left((r_0 / \\sqrt{s_j})^{\\eta},\\ 1 - \\delta,\\ 1 + \\delta\\right).
+
+    On the first batch ``f_j = 1`` and ``s_j`` starts at that batch's mean square. A batch
+    whose input is all zero changes nothing. ``eval()`` freezes the gains, as does setting
     ``adapt = False``. The weights start as ``nn.Linear``'s and the gains at their norms, so
     the layer starts as the ``nn.Linear`` it replaces.
 
@@ -192,15 +193,15 @@ _CONV_DOC = """SSN, a drop-in for ``nn.{conv}``: one gain per output channel sca
 
     The rule of :class:`SynapticScalingLinear` with a channel in the place of a unit: channel
     ``j``'s kernel ``w_j`` (all its input channels and taps) is a direction times a gain,
-    ``w^{{eff}}_j = g_j w_j / ||w_j||``, and in each training-mode forward pass the gain is
-    multiplied by
-
-    .. math:: f_j = \\mathrm{{clip}}\\left((r_0 / \\sqrt{{s_j}})^{{\\eta}},\\ 1 - \\delta,\\ 1 + \\delta\\right)
-
-    and the running mean square pre-activation, averaged over the batch and every position,
-    is updated:
+    ``w^{{eff}}_j = g_j w_j / ||w_j||``. The running mean square pre-activation of the
+    channel, averaged over the batch and every position, is updated in each training-mode
+    forward pass,
 
     .. math:: s_j \\leftarrow s_j + \\rho\\,(\\overline{{z_j^2}} - s_j),
+
+    after the gain was multiplied, at the start of the pass, by
+
+    .. math:: f_j = \\mathrm{{clip}}\\left((r_0 / \\sqrt{{s_j}})^{{\\eta}},\\ 1 - \\delta,\\ 1 + \\delta\\right).
 
     The convolution of each position is a ``Linear`` on its input patch, so this is the numpy
     :class:`homeostasis.ann.SynapticScalingNorm` applied to every patch. Arguments are those
