@@ -26,7 +26,7 @@ from ..ann.optim import LEARNING_RATE, OPTIMIZERS
 from ..ann.trainer import History, validate_data
 from ..ann.validation import HasAttributes, InstanceOf, Interval, Options, validate_params
 
-__all__ = ["train"]
+__all__ = ["train", "fit"]
 
 
 def _accuracy(model, x, y) -> float:
@@ -61,18 +61,27 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
                          "statistics); use batch_size >= 2 or an online method (ssn, ip, divisive, global)")
     if batch_size > len(data.x_train):
         raise ValueError(f"batch_size {batch_size} exceeds the {len(data.x_train)} training samples")
-    p = next(model.parameters())
-    f = {"dtype": p.dtype, "device": p.device}
-    x_train, x_test = torch.as_tensor(np.asarray(data.x_train, float), **f), torch.as_tensor(
-        np.asarray(data.x_test, float), **f)
-    y_train = torch.as_tensor(np.asarray(data.y_train), device=p.device)
-    y_test = torch.as_tensor(np.asarray(data.y_test), device=p.device)
     if probe is not None:
         probe = np.asarray(probe, dtype=float)
         if probe.ndim != 2 or probe.shape[0] < 2 or probe.shape[1] != n_in or not np.all(np.isfinite(probe)):
             raise ValueError(f"parameter 'probe' of train must be a finite (samples >= 2, {n_in}) array, "
                              f"got shape {probe.shape}")
-        probe = torch.as_tensor(probe, **f)
+    return fit(model, data, steps, batch_size, optimizer, lr, momentum, seed, eval_every, progress, probe)
+
+
+def fit(model, data, steps, batch_size, optimizer="adam", lr=1e-2, momentum=0.9, seed=0, eval_every=500,
+        progress=False, probe=None) -> History:
+    """The training loop of :func:`train` for any model with ``predict`` and ``hidden_activations``.
+
+    The data are taken as they are (checked by the caller), with samples along the first
+    axis: feature vectors for an MLP, sequences or images for a CNN.
+    """
+    p = next(model.parameters())
+    f = {"dtype": p.dtype, "device": p.device}
+    x_train, x_test = (torch.as_tensor(np.asarray(a, float), **f) for a in (data.x_train, data.x_test))
+    y_train, y_test = (torch.as_tensor(np.asarray(a), device=p.device) for a in (data.y_train, data.y_test))
+    if probe is not None:
+        probe = torch.as_tensor(np.asarray(probe, float), **f)
 
     rng = np.random.default_rng(seed)
     params = list(model.parameters())
@@ -98,7 +107,9 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
             loss_log.append(value)
             acc_log.append(_accuracy(model, x_test, y_test))
             if probe is not None:
-                probe_log.append([(h.mean(dim=0).cpu().numpy(), h.std(dim=0, unbiased=False).cpu().numpy())
+                # every channel at every position is a unit (a feature map is flattened)
+                probe_log.append([(h.flatten(1).mean(dim=0).cpu().numpy(),
+                                   h.flatten(1).std(dim=0, unbiased=False).cpu().numpy())
                                   for h in model.hidden_activations(probe)])
     layers = range(len(probe_log[0])) if probe_log else ()
     return History(np.array(steps_log), np.array(loss_log), np.array(acc_log),
