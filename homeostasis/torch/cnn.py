@@ -17,6 +17,7 @@ torch.Size([2, 10])
 """
 from __future__ import annotations
 
+import zipfile
 from numbers import Integral
 from pathlib import Path
 
@@ -204,12 +205,13 @@ def load_images(name: str) -> Dataset:
         raise ValueError(f"no such file: {name}")
     try:
         with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in f]
-            if missing:
-                raise ValueError(f"{name}: missing arrays {missing} (an .npz needs x_train, y_train, x_test, y_test)")
-            x_train, y_train, x_test, y_test = (np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test"))
-    except (OSError, EOFError) as err:  # not a zip, or cut short
-        raise ValueError(f"{name}: not a readable .npz ({err})") from err
+            arrays = {k: np.asarray(f[k]) for k in f.files}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as err:  # not an npz, cut short, or pickled objects
+        raise ValueError(f"{name}: not a readable .npz of arrays ({err})") from err
+    missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in arrays]
+    if missing:
+        raise ValueError(f"{name}: missing arrays {missing} (an .npz needs x_train, y_train, x_test, y_test)")
+    x_train, y_train, x_test, y_test = (arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
     # one channel unless given: (samples, length) is a sequence, (samples, height, width) an image
     if x_train.ndim in (2, 3) and x_test.ndim == x_train.ndim:
         x_train, x_test = x_train[:, None], x_test[:, None]
