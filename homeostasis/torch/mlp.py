@@ -53,7 +53,7 @@ class MLP(Validated, nn.Module):
     Attributes
     ----------
     layers : torch.nn.Sequential
-    shared : GlobalGain or None
+    shared : homeostasis.torch.GlobalGain or None
         The network's one gain for method ``global``.
     """
 

@@ -103,7 +103,7 @@ class GlobalHomeostasisNorm(Validated, nn.Module):
 
     Parameters
     ----------
-    shared : GlobalGain
+    shared : homeostasis.torch.GlobalGain
         The one gain of the network; pass the same object to every layer.
 
     Examples

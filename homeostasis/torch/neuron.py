@@ -144,7 +144,7 @@ _DOC = """Intrinsic-plasticity normalization of {what}: each channel tunes its o
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> norm = {cls}(2)
-    >>> for _ in range(3000):
+    >>> for _ in range(1000):
     ...     _ = norm(torch.randn({shape}) * torch.tensor({scale}) + 5.0)
     >>> [round(v, 1) for v in (norm.gain * torch.tensor([3.0, 0.1])).tolist()]  # gain ~ 1 / input std
     [1.0, 1.0]

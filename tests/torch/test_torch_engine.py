@@ -17,9 +17,11 @@ def digits():
 
 # batch normalization is left out: PyTorch keeps an unbiased running variance, the numpy layer a
 # biased one, so evaluation differs by design (training steps agree)
-@pytest.mark.parametrize("method", [m for m in ann.METHODS if m != "batch"])
+# the bio-inspired methods in the default run; the deep-learning ones (PyTorch's own modules) in the slow one
+@pytest.mark.parametrize("method", [m if m in ann.BIO_METHODS else pytest.param(m, marks=pytest.mark.slow)
+                                    for m in ann.METHODS if m != "batch"])
 def test_float64_torch_engine_follows_the_numpy_engine_step_for_step(method, digits):
-    kwargs = {"steps": 60, "batch_size": 50, "eval_every": 20, "probe": digits.x_test[:100], "seed": 3}
+    kwargs = {"steps": 40, "batch_size": 50, "eval_every": 20, "probe": digits.x_test[:100], "seed": 3}
     ref = ann.train(ann.MLP([64, 24, 24, 10], method, random_state=1), digits, **kwargs)
     got = train(MLP([64, 24, 24, 10], method, random_state=1, dtype=torch.float64), digits, **kwargs)
     np.testing.assert_allclose(got.loss, ref.loss, rtol=1e-9)

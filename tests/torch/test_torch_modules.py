@@ -146,7 +146,7 @@ def _digits(images: bool):
     return x[:1400], torch.tensor(y[:1400]), x[1400:], torch.tensor(y[1400:])
 
 
-@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+@pytest.mark.parametrize("kind", [pytest.param("cnn", marks=pytest.mark.slow), "mlp"])  # convolutions: test_torch_cnn
 def test_sequential_with_every_module_trains_by_a_torch_optimizer(kind):
     """A user's nn.Sequential with all the modules, trained by Adam on the 8 x 8 digits."""
     torch.manual_seed(0)
