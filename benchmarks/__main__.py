@@ -5,12 +5,12 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from . import (mechanism_overhead, mlp_throughput, standalone_cache, standalone_sweep, stdp_training,  # noqa: E402
-               sweep_scaling)
+               sweep_scaling, torch_engine)
 
 BENCHMARKS = {"mlp": mlp_throughput.run, "mechanisms": mechanism_overhead.run, "sweep": sweep_scaling.run,
               "standalone-sweep": standalone_sweep.run, "standalone-cache": standalone_cache.run,
               "standalone-threads": standalone_cache.run_threads,
-              "stdp-training": stdp_training.run}
+              "stdp-training": stdp_training.run, "torch-engine": torch_engine.run}
 
 parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
 parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: all)")

@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--batch-size", type=int, default=None)
     compare.add_argument("--quick", action="store_true")
     compare.add_argument("--deep", action="store_true", help="also run the deep protocol")
+    compare.add_argument("--engine", choices=("numpy", "torch"), default=None,
+                         help="train with the numpy engine (default) or PyTorch (extra [torch])")
     compare.add_argument("--out", default="results")
     compare.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -284,6 +286,8 @@ def _compare(args) -> int:
         if value:
             overrides[key] = ",".join(v for item in value for v in item.split(","))
     overrides["deep"] = bool(args.deep)
+    if args.engine is not None:
+        overrides["engine"] = args.engine
     for flag in ("seeds", "steps", "batch_size"):
         value = getattr(args, flag)
         if value is not None:
