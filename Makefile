@@ -18,10 +18,15 @@ STAMP313  := $(VENV313)/.installed
 # What a run tested, printed first: the interpreter and the Brian2 and numpy it resolved.
 SHOW_VERSIONS := -c "import sys, brian2, numpy; print(f'Python {sys.version.split()[0]}, Brian2 {brian2.__version__}, numpy {numpy.__version__} ({sys.executable})')"
 
+# PyTorch for homeostasis.torch, its tests and its gallery example: pinned to the release whose
+# CPU wheel (+cpu, Python 3.11) these machines hold, so pip never pulls a multi-GB CUDA build.
+# About 30 s of make install. TORCH= (empty) leaves it out: the torch tests then skip.
+TORCH ?= torch==2.13.0
+
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]' $(if $(TORCH),'$(TORCH)')
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -62,7 +67,7 @@ $(STAMP313): setup.cfg pyproject.toml
 # The long science checks run on Python 3.11 (make test), to keep .ci/run within 30 minutes.
 PY313_TESTS ?= tests/models tests/simulations/test_standalone_cache.py tests/simulations/test_backends.py \
 	tests/simulations/test_interrupt.py tests/test_brian2_private_names.py tests/test_docstring_examples.py \
-	tests/docs tests/ann tests/packaging \
+	tests/docs tests/ann tests/packaging tests/torch \
 	--ignore=tests/models/test_hebbian.py --ignore=tests/models/test_hebbian_triplet.py
 test-py313: $(STAMP313)
 	@$(VENV313)/bin/python $(SHOW_VERSIONS)

@@ -53,6 +53,7 @@ from brian2 import (
 
 from . import brian2_compat
 from . import runtime as runtime_module
+from .integration import cached_exact
 from .contribution import (Contribution, Regular, SynapseTerms, declared_names, merge_namespaces, merge_traces,
                            renamed)
 
@@ -535,8 +536,9 @@ class Circuit:
         if not (isinstance(n, (int, np.integer)) and n > 0):
             raise ValueError(f"population size n must be a positive integer, got {n!r}")
         parts = Assembly(model, components, traces, namespace, label=name)
-        kwargs = dict(model=parts.equations, namespace=parts.namespace, method=method or parts.method,
-                      name=f"{self.name}_{name}")
+        method = method or parts.method
+        kwargs = dict(model=parts.equations, namespace=parts.namespace, name=f"{self.name}_{name}",
+                      method=cached_exact if method == "exact" else method)
         if dt is not None:
             kwargs["dt"] = dt
         if parts.threshold is not None:

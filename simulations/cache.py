@@ -21,22 +21,12 @@ import shutil
 import time
 from pathlib import Path
 
+from ..models.integration import cache_dir, cache_enabled
+
 __all__ = ["cache_dir", "cache_enabled", "objects", "structure_key", "BuildLock", "claim", "entries", "clear"]
 
 SLOTS = 8  # build directories of one structure that processes may use at the same time
 LOCK_POLL_S = 0.1  # seconds between two tries of a lock another process holds
-
-
-def cache_dir() -> Path:
-    """The cache directory (see the module docstring); not created here."""
-    if os.environ.get("HOMEOSTASIS_CACHE_DIR"):
-        return Path(os.environ["HOMEOSTASIS_CACHE_DIR"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "homeostasis" / "standalone"
-
-
-def cache_enabled() -> bool:
-    """False when ``HOMEOSTASIS_CACHE`` is ``off``, ``0``, ``no`` or ``false``."""
-    return os.environ.get("HOMEOSTASIS_CACHE", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
 def objects(net) -> list:
@@ -130,7 +120,9 @@ def entries() -> list:
 
 
 def clear() -> int:
-    """Remove every build directory no process is using; returns how many were removed."""
+    """Remove every build directory no process is using, and the kept integration code; returns
+    how many build directories were removed."""
+    shutil.rmtree(cache_dir() / "integration", ignore_errors=True)  # each file is written whole, by os.replace
     n = 0
     for path, lock in _builds():
         if lock.acquire():  # the lock file stays: removing it could give two processes one directory

@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--batch-size", type=int, default=None)
     compare.add_argument("--quick", action="store_true")
     compare.add_argument("--deep", action="store_true", help="also run the deep protocol")
+    compare.add_argument("--engine", choices=("numpy", "torch"), default=None,
+                         help="train with the numpy engine (default) or PyTorch (extra [torch])")
     compare.add_argument("--out", default="results")
     compare.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -113,12 +115,14 @@ def _cache(args) -> int:
     root = cache.cache_dir()
     if args.action == "clear":
         n = cache.clear()
-        print(f"removed {n} build director{'ies' if n != 1 else 'y'} from {root}")
+        print(f"removed {n} build director{'ies' if n != 1 else 'y'} and the kept integration code from {root}")
         return 0
     found = cache.entries()
     size = sum(e["size"] for e in found)
     state = "" if cache.cache_enabled() else f" (not used: HOMEOSTASIS_CACHE={os.environ['HOMEOSTASIS_CACHE']})"
-    print(f"{root}: {len(found)} build director{'ies' if len(found) != 1 else 'y'}, {size / 1e6:.1f} MB{state}")
+    kept = len(list((root / "integration").glob("*.txt")))
+    print(f"{root}: {len(found)} build director{'ies' if len(found) != 1 else 'y'}, {size / 1e6:.1f} MB, "
+          f"exact integration of {kept} set{'s' if kept != 1 else ''} of equations{state}")
     for e in found:
         print(f"  {e['name']}  {e['size'] / 1e6:.1f} MB{'' if e['compiled'] else ', not compiled'}"
               f"{', in use' if e['in_use'] else ''}")
@@ -282,6 +286,8 @@ def _compare(args) -> int:
         if value:
             overrides[key] = ",".join(v for item in value for v in item.split(","))
     overrides["deep"] = bool(args.deep)
+    if args.engine is not None:
+        overrides["engine"] = args.engine
     for flag in ("seeds", "steps", "batch_size"):
         value = getattr(args, flag)
         if value is not None:

@@ -186,6 +186,7 @@ def _in_dask_worker() -> bool:
 
 #: Threads of this worker process running a point, by thread id (see interrupt_points).
 _RUNNING = {}
+TERMINATE_FOR_S = 5.0  # at most this long, an interrupted worker terminates what its points start
 _RUNNING_LOCK = threading.Lock()
 
 #: Seconds to wait for interrupted points to clean up before the local cluster is closed.
@@ -212,8 +213,14 @@ def interrupt_points() -> int:
         threads = list(_RUNNING)
         for ident in threads:
             request_interrupt(ident)
-    if threads:
+    # a point between two steps may start make after one pass: terminate until the points end
+    deadline = time.monotonic() + TERMINATE_FOR_S
+    while threads and time.monotonic() < deadline:
         _terminate_children()
+        with _RUNNING_LOCK:
+            if not any(ident in _RUNNING for ident in threads):
+                break
+        time.sleep(0.1)
     return len(threads)
 
 
@@ -323,7 +330,10 @@ def _client(scheduler, workers):
         return Client(scheduler), None
     n = workers or os.cpu_count() or 1
     with _sigint_ignored():
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        # port 0: the scheduler's HTTP server (always started) takes a free port, so a second
+        # sweep on this machine prints no warning about a busy 8787; no dashboard is served
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               scheduler_kwargs={"dashboard": False})
     return Client(cluster), cluster
 
 

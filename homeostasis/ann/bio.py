@@ -397,7 +397,7 @@ class GlobalHomeostasisNorm(Layer):
 
     Parameters
     ----------
-    shared : GlobalGain
+    shared : homeostasis.ann.GlobalGain
         The one gain of the network; pass the same object to every layer.
 
     Examples

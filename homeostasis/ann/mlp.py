@@ -50,7 +50,7 @@ class MLP(Validated):
     ----------
     layers : list of Layer
         Every layer in order, the output ``Linear`` last; optimizers take this list.
-    shared : GlobalGain or None
+    shared : homeostasis.ann.GlobalGain or None
         The network's one gain for method ``global``.
 
     Examples

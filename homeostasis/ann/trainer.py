@@ -115,7 +115,7 @@ def train(model, data, steps: int = 6000, batch_size: int = 100, optimizer: str 
 
     Parameters
     ----------
-    model : MLP
+    model : homeostasis.ann.MLP
     data : Dataset
     steps : int, default 6000
         Gradient steps.

@@ -62,9 +62,28 @@ def _early(steps, accuracy, total_steps) -> float:
     return float(accuracy[min(k, len(accuracy) - 1)])
 
 
+#: Engines that train the MLP: the numpy reference and PyTorch (the extra ``[torch]``).
+ENGINES = ("numpy", "torch")
+
+
+def engine(name: str):
+    """``(MLP class, train function)`` of engine ``name``; torch is imported only when asked for."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if name == "numpy":
+        return MLP, train
+    try:
+        from homeostasis.torch.mlp import MLP as TorchMLP
+        from homeostasis.torch.trainer import train as torch_train
+    except ImportError as err:
+        raise ValueError(f"engine 'torch' needs PyTorch: {err}") from err
+    return TorchMLP, torch_train
+
+
 def benchmark(datasets, methods, seeds=5, steps=6000, batch_size=100, protocol="default", hidden=100,
-              records=50, progress=False) -> dict:
+              records=50, progress=False, engine_name="numpy") -> dict:
     """Train every (dataset, method, seed); returns per-run accuracies, curves, early accuracy and drift."""
+    model_class, fit = engine(engine_name)
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
     if seeds < 1:
@@ -79,7 +98,7 @@ def benchmark(datasets, methods, seeds=5, steps=6000, batch_size=100, protocol="
                                                      "accuracy_early": [], "activation_drift": [], "diverged": 0})
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                h = train(MLP(sizes, m, random_state=s), data, steps=steps, batch_size=batch_size,
+                h = fit(model_class(sizes, m, random_state=s), data, steps=steps, batch_size=batch_size,
                           optimizer=proto["optimizer"], lr=proto["lr"], seed=s, eval_every=max(1, steps // records),
                           probe=data.x_test[:PROBE_SAMPLES])
         except FloatingPointError:
@@ -223,19 +242,21 @@ _KEYS = ("accuracy_mean", "accuracy_std", "n_seeds", "steps_to_target", "accurac
         Param("deep", True, None, "also run the deep protocol", quick=False),
         Param("online_steps", 4000, None, "steps of the online run (batch of one)", quick=1000),
         Param("records", 50, None, "records of the learning curve and the probe statistics per run", quick=20),
+        Param("engine", "numpy", None, "numpy (the reference) or torch (homeostasis.torch, float32)"),
     ],
     figure=True,
 )
 def normalization_benchmark(p, ctx) -> Result:
     datasets = parse_list(p.datasets, DATASETS, "datasets")
     methods = parse_list(p.methods, METHODS, "methods")
+    model_class, fit = engine(p.engine)
     results = benchmark(datasets, methods, p.seeds, p.steps, p.batch_size, p.protocol, records=p.records,
-                        progress=ctx.progress)
+                        progress=ctx.progress, engine_name=p.engine)
     metrics = summarize(results)
-    tables = format_table(metrics, f"{p.protocol} protocol, {p.steps} steps, batch {p.batch_size}")
+    tables = format_table(metrics, f"{p.protocol} protocol, {p.steps} steps, batch {p.batch_size}, {p.engine} engine")
     if p.deep and p.protocol != "deep":
         deep = summarize(benchmark(datasets, methods, p.seeds, p.steps, p.batch_size, "deep", records=p.records,
-                                   progress=ctx.progress))
+                                   progress=ctx.progress, engine_name=p.engine))
         metrics["deep"] = deep
         tables += "\n" + format_table(deep, f"deep protocol (6 x 100, SGD momentum 0.9, lr 0.05), {p.steps} steps")
 
@@ -245,8 +266,8 @@ def normalization_benchmark(p, ctx) -> Result:
     for m in [m for m in methods if m in BIO_METHODS or m in ("none", "batch")]:
         sizes = [data.x_train.shape[1], 100, 100, data.n_classes]
         try:
-            h = train(MLP(sizes, m, random_state=ctx.seed), data, steps=p.online_steps, batch_size=1, lr=1e-3,
-                      seed=ctx.seed)
+            h = fit(model_class(sizes, m, random_state=ctx.seed), data, steps=p.online_steps, batch_size=1, lr=1e-3,
+                    seed=ctx.seed)
             online[m] = {"accuracy": h.final_test_accuracy, "refused": 0}
         except ValueError as err:  # batch normalization has no statistics for one sample
             online[m] = {"accuracy": None, "refused": 1, "reason": str(err)}

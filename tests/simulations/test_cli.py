@@ -185,7 +185,7 @@ def test_figures_quick_produces_every_figure(tmp_path):
 
 
 def _small_lateral(tmp_path, target, sub):
-    path = run_experiment("lateral-inhibition", {"n_neurons": "40", "duration": "2.5*second",
+    path = run_experiment("lateral-inhibition", {"n_neurons": "40", "duration": "1.5*second",
                                                  "target_active_fraction": target}, seed=4, out=tmp_path / sub,
                           progress=False, figures=False)  # the metrics are the point; a figure is 2 s of render
     return json.loads((path / "metrics.json").read_text())

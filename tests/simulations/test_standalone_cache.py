@@ -204,12 +204,16 @@ def test_cache_info_lists_build_directories_and_clear_removes_unused_ones(tmp_pa
     lock.release()
     (free / "main").write_bytes(b"x" * 1000)
     busy, held = cache.claim("busy", "k2", 0)
+    (tmp_path / "integration").mkdir()
+    (tmp_path / "integration" / "a.txt").write_text("v = v")
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert "2 build directories" in out and f"{busy.name}  0.0 MB, not compiled, in use" in out
+    assert "exact integration of 1 set of equations" in out
     assert main(["cache", "clear"]) == 0
     assert "removed 1 build directory" in capsys.readouterr().out
     assert not free.exists() and busy.exists()  # a directory in use is left alone
+    assert not (tmp_path / "integration").exists()
     held.release()
 
 

@@ -64,10 +64,18 @@ def test_killed_sweep_resumes_without_recomputing_completed_points(tmp_path):
 
 
 def test_failed_point_is_reported_and_the_others_complete(tmp_path):
-    proc = _sweep(tmp_path, "--grid", "value=1,2,3", "--grid", "fail_at=2", "--grid", "sleep=0",
-                  "--seeds", "2", "--workers", "2", "--metric", "value_times_seed")
-    _, err = proc.communicate(timeout=300)
+    # Dask's usual dashboard port taken (by another sweep, say): this sweep must not warn about it
+    with socket.socket() as busy:
+        try:
+            busy.bind(("", 8787))
+            busy.listen()
+        except OSError:
+            pass  # taken already
+        proc = _sweep(tmp_path, "--grid", "value=1,2,3", "--grid", "fail_at=2", "--grid", "sleep=0",
+                      "--seeds", "2", "--workers", "2", "--metric", "value_times_seed")
+        _, err = proc.communicate(timeout=300)
     assert proc.returncode == 1 and "toy failure at value 2.0" in err
+    assert "already in use" not in err, err
     rows = _rows(tmp_path)
     assert len(rows) == 6
     failed = [r for r in rows if r["status"] == "failed"]
