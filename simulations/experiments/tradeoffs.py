@@ -344,15 +344,15 @@ def table(metrics: dict, configurations, perturbations, chance: float) -> str:
         Param("n_e", 200, None, "excitatory neurons"),
         Param("n_i", 50, None, "inhibitory neurons"),
         Param("n_in", 200, None, "Poisson input units"),
-        Param("settle", 4 * second, "second", "settling time before the baseline (not judged)", quick=2 * second),
+        Param("settle", 4 * second, "second", "settling time before the baseline (not judged)", quick=1 * second),
         Param("baseline", 4 * second, "second", "baseline window (rate, decoder) before the perturbation",
               quick=2 * second),
-        Param("perturb", 10 * second, "second", "time after the perturbation's onset", quick=4 * second),
+        Param("perturb", 10 * second, "second", "time after the perturbation's onset", quick=3 * second),
         Param("rate_bin", 1 * second, "second", "bin of the counted population rate (and the time resolution of recovery)"),
         Param("dt", 0.25 * ms, "ms", "integration time step", quick=0.5 * ms),
         Param("ann_methods", "none,batch,layer,weight,selu,ssn,ip,divisive,global", None,
-              "ANN counterpart: comma-separated methods of homeostasis.ann.METHODS, or 'skip'", quick="none,batch,ssn"),
-        Param("ann_steps", 1500, None, "training steps of each ANN before its inputs are perturbed", quick=600),
+              "ANN counterpart: comma-separated methods of homeostasis.ann.METHODS, or 'skip'", quick="none,ssn"),
+        Param("ann_steps", 1500, None, "training steps of each ANN before its inputs are perturbed", quick=300),
     ],
 )
 def tradeoffs(p, ctx) -> Result:
@@ -434,7 +434,7 @@ def _figure(metrics, configs, perts, data, t_perturb):
              ("discrimination_after", "decoder accuracy after", "viridis"),
              ("weight_correlation", "weight correlation", "viridis"),
              ("spike_cost", "spike cost", "coolwarm")]
-    fig, ax = figure(len(shown) + 1, width=3.0 * (len(shown) + 1), height=0.5 * len(configs) + 1.8,
+    fig, ax = figure(4, nrows=2, width=2.2 * len(perts) + 6, height=0.35 * len(configs) + 1.6,
                      title="tradeoffs: each configuration (rows) against each perturbation (columns)")
     for a, (key, label, cmap) in zip(ax, shown):
         values = np.array([[np.nan if metrics[c][q][key] is None else metrics[c][q][key] for q in perts]
@@ -448,6 +448,21 @@ def _figure(metrics, configs, perts, data, t_perturb):
         a.set_yticks(range(len(configs)), configs, fontsize=6)
         a.set_title(label, fontsize=7)
         fig.colorbar(im, ax=a, shrink=0.7)
+    if "ann" in metrics:
+        methods = list(metrics["ann"])
+        ann_perts = list(metrics["ann"][methods[0]])
+        values = np.array([[metrics["ann"][m][q]["residual_error"] for q in ann_perts] for m in methods])
+        a = ax[len(shown)]
+        im = a.imshow(values, cmap="magma_r", aspect="auto")
+        for i in range(len(methods)):
+            for j in range(len(ann_perts)):
+                a.text(j, i, f"{values[i, j]:.2g}", ha="center", va="center", fontsize=5)
+        a.set_xticks(range(len(ann_perts)), ann_perts, rotation=45, fontsize=6)
+        a.set_yticks(range(len(methods)), methods, fontsize=6)
+        a.set_title("ANN: residual error of mean activation", fontsize=7)
+        fig.colorbar(im, ax=a, shrink=0.7)
+    else:
+        ax[len(shown)].set_axis_off()
     a = ax[-1]
     t = data["t"]
     for c in configs:
