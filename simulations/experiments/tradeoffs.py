@@ -283,11 +283,11 @@ def perturbation_metrics(sim: dict, name: str, rate_bin: float, window: float, t
     out = {
         "baseline_rate_hz": baseline,
         "rate_final_hz": float(rates_end.mean()),
-        "deviation_initial": initial_deviation(after_t, after_r, baseline, tp, window),
-        "recovery_time_s": None, "residual_error": None, "overshoot": None, "spike_cost": None,
+        "deviation_initial": None, "recovery_time_s": None, "residual_error": None, "overshoot": None, "spike_cost": None,
     }
     if baseline > 0:
-        out.update(recovery_time_s=recovery_time(after_t, after_r, baseline, tp, tolerance),
+        out.update(deviation_initial=initial_deviation(after_t, after_r, baseline, tp, window),
+                   recovery_time_s=recovery_time(after_t, after_r, baseline, tp, tolerance),
                    residual_error=residual_error(after_t, after_r, baseline, window),
                    overshoot=overshoot(after_t, after_r, baseline, tp, window=window),
                    spike_cost=spike_cost(after_t, after_r, baseline, tp))
@@ -497,23 +497,36 @@ def aggregate(store) -> tuple:
                 key = (_grid_rest(point), conf, pert)
                 for metric in METRICS:
                     rows.setdefault(key, {}).setdefault(metric, []).append(values[metric])
-    summary, lines = {}, []
-    for (rest, conf, pert), metrics in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
-        cells, entry = [], {}
+    summary = {}
+    for (rest, conf, pert), metrics in rows.items():
+        entry = {}
         for metric in METRICS:
             values = metrics[metric]
             known = np.array([v for v in values if v is not None], float)
             entry[metric] = {"mean": float(known.mean()) if known.size else None,
                              "std": float(known.std()) if known.size else None, "n": len(values),
                              "missing": len(values) - int(known.size)}
-            text = f"{known.mean():.3g} ± {known.std():.2g}" if known.size else "-"
-            if metric == "recovery_time_s" and known.size < len(values):
-                text = f"never {len(values) - known.size}/{len(values)}" + (f"; {text}" if known.size else "")
-            cells.append(text)
         summary.setdefault(rest, {}).setdefault(conf, {})[pert] = entry
-        lines.append(f"| {rest} | {pert} | {conf} | " + " | ".join(cells) + " |")
-    head = ("| point | perturbation | configuration | " + " | ".join(METRICS) + " |\n|" + "---|" * (len(METRICS) + 3))
-    return summary, head + "\n" + "\n".join(lines) + "\n"
+    lines = []
+    for rest, confs in summary.items():
+        perts = [q for q in PERTURBATIONS if any(q in v for v in confs.values())]
+        lines.append(f"Point: `{rest}`; mean ± std over seeds (n = number of seeds).\n")
+        for metric in METRICS:
+            lines += [f"\n**{metric}**\n", "| configuration | " + " | ".join(perts) + " |",
+                      "|---|" + "---|" * len(perts)]
+            for conf, by_pert in confs.items():
+                cells = []
+                for q in perts:
+                    e = by_pert.get(q, {}).get(metric)
+                    if e is None:
+                        cells.append("")
+                        continue
+                    text = f"{e['mean']:.3g} ± {e['std']:.2g}" if e["mean"] is not None else "-"
+                    if metric == "recovery_time_s" and e["missing"]:
+                        text = f"never {e['missing']}/{e['n']}" + (f"; {text}" if e["mean"] is not None else "")
+                    cells.append(text + (f" (n={e['n']})" if metric == "residual_error" else ""))
+                lines.append(f"| {conf} | " + " | ".join(cells) + " |")
+    return summary, "\n".join(lines) + "\n"
 
 
 def _grid_rest(point: str) -> str:

@@ -19,7 +19,7 @@ SMALL = dict(n_e=100, n_i=25, n_in=100, settle=1 * second, baseline=2 * second, 
 class AdditiveScaling:
     """A test-only homeostatic rule: every excitatory weight onto a neuron moves by one *amount* set by its rate error."""
 
-    def __init__(self, target_rate=5 * Hz, eta_add=0.1 * nS):
+    def __init__(self, target_rate=5 * Hz, eta_add=1 * nS):
         self.target_rate, self.eta_add = target_rate, eta_add
 
     def contribution(self, model):
@@ -32,12 +32,14 @@ class AdditiveScaling:
 
 @pytest.fixture(scope="module")
 def blockade_runs():
-    strengths = {**default_strengths(), "blockade_fraction": 0.5}
+    # a deep blockade: recovering needs several times the drive, so an additive rule must add
+    # much more than the mean weight, which turns the weight vectors measurably
+    strengths = {**default_strengths(), "blockade_fraction": 0.8}
     runs = {}
     for label, conf in (("none", "none"), ("scaling", [SynapticScaling(target_rate=5 * Hz, tau_scaling=1.5 * second,
                                                                        tau_r=500 * ms)]),
                         ("additive", [AdditiveScaling()])):
-        sim = simulate_configuration(conf, ["blockade"], strengths, perturb=4 * second, seed=3, **SMALL)
+        sim = simulate_configuration(conf, ["blockade"], strengths, perturb=5 * second, seed=3, **SMALL)
         runs[label] = perturbation_metrics(sim, "blockade", 0.5, 2.0, seed=3)
     return runs
 
@@ -55,12 +57,12 @@ def test_scaling_recovers_and_keeps_relative_weights_where_an_additive_rule_does
     # scaling multiplies each neuron's weights by one factor: the direction is kept by construction
     assert scaling["weight_correlation"] > 0.95
     # the additive rule also brings the rate back, but turns every weight vector toward the diagonal
-    assert additive["residual_error"] < 0.5
+    assert additive["residual_error"] < 0.5 and additive["spike_cost"] > blockade_runs["none"]["spike_cost"]
     assert additive["weight_correlation"] < 0.95
 
 
 def test_the_same_seed_gives_the_same_metrics():
-    kw = dict(SMALL, settle=0.5 * second, baseline=1 * second, perturb=1.5 * second, n_e=40, n_i=10, n_in=40)
+    kw = dict(SMALL, settle=0.5 * second, baseline=1 * second, perturb=1.5 * second)
     a = simulate_configuration("none", ["lesion"], seed=5, **kw)
     b = simulate_configuration("none", ["lesion"], seed=5, **kw)
     c = simulate_configuration("none", ["lesion"], seed=6, **kw)
