@@ -30,34 +30,36 @@ class AdditiveScaling:
                             synapses={"exc": SynapseTerms(regular=(update,), namespace={"eta_add": self.eta_add})})
 
 
+# a deep blockade: recovering needs several times the drive, so an additive rule must add much
+# more than the mean weight, which turns the weight vectors measurably
+DEEP = {**default_strengths(), "blockade_fraction": 0.8}
+
+
+def _blockade(conf):
+    sim = simulate_configuration(conf, ["blockade"], DEEP, perturb=5 * second, seed=3, **SMALL)
+    return perturbation_metrics(sim, "blockade", 0.5, 2.0, seed=3)
+
+
 @pytest.fixture(scope="module")
-def blockade_runs():
-    # a deep blockade: recovering needs several times the drive, so an additive rule must add
-    # much more than the mean weight, which turns the weight vectors measurably
-    strengths = {**default_strengths(), "blockade_fraction": 0.8}
-    runs = {}
-    for label, conf in (("none", "none"), ("scaling", [SynapticScaling(target_rate=5 * Hz, tau_scaling=1.5 * second,
-                                                                       tau_r=500 * ms)]),
-                        ("additive", [AdditiveScaling()])):
-        sim = simulate_configuration(conf, ["blockade"], strengths, perturb=5 * second, seed=3, **SMALL)
-        runs[label] = perturbation_metrics(sim, "blockade", 0.5, 2.0, seed=3)
-    return runs
+def control():
+    return _blockade("none")
 
 
-def test_without_homeostasis_the_rate_does_not_recover_from_blockade(blockade_runs):
-    m = blockade_runs["none"]
-    assert m["recovery_time_s"] is None
-    assert m["residual_error"] > 0.3  # the rate stays far below its baseline
-    assert m["spike_cost"] < 0.7
+def test_without_homeostasis_the_rate_does_not_recover_from_blockade(control):
+    assert control["recovery_time_s"] is None
+    assert control["residual_error"] > 0.3  # the rate stays far below its baseline
+    assert control["spike_cost"] < 0.7
 
 
-def test_scaling_recovers_and_keeps_relative_weights_where_an_additive_rule_does_not(blockade_runs):
-    scaling, additive = blockade_runs["scaling"], blockade_runs["additive"]
+@pytest.mark.slow  # three runs; tests/analysis/test_tradeoffs_metrics.py covers the metric fast
+def test_scaling_recovers_and_keeps_relative_weights_where_an_additive_rule_does_not(control):
+    scaling = _blockade([SynapticScaling(target_rate=5 * Hz, tau_scaling=1.5 * second, tau_r=500 * ms)])
+    additive = _blockade([AdditiveScaling()])
     assert scaling["residual_error"] < 0.25
     # scaling multiplies each neuron's weights by one factor: the direction is kept by construction
     assert scaling["weight_correlation"] > 0.95
-    # the additive rule also brings the rate back, but turns every weight vector toward the diagonal
-    assert additive["residual_error"] < 0.5 and additive["spike_cost"] > blockade_runs["none"]["spike_cost"]
+    # the additive rule also brings the rate back up, but turns every weight vector toward the diagonal
+    assert additive["spike_cost"] > control["spike_cost"] + 0.2
     assert additive["weight_correlation"] < 0.95
 
 
