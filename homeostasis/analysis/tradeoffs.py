@@ -140,7 +140,7 @@ def residual_error(t, rate, baseline, window: float) -> float:
     b = _baseline(baseline)
     if not window > 0:
         raise ValueError(f"window must be positive, got {window}")
-    sel = t >= t[-1] - window
+    sel = t > t[-1] - window  # samples are bin ends: the bins inside the last window
     return float(abs(rate[sel].mean() / b - 1))
 
 
