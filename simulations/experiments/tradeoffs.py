@@ -488,6 +488,7 @@ def aggregate(store) -> tuple:
     for path in sorted(Path(store).glob("points/*/seed-*/tradeoffs/metrics.json")):
         m = json.loads(path.read_text())
         point = path.parents[2].name
+        _rate_metrics_from_data(m, path.with_name("data.npz"))
         for conf, perts in m.items():
             if not isinstance(perts, dict) or conf == "ann" or conf == "strengths":
                 continue
@@ -514,7 +515,7 @@ def aggregate(store) -> tuple:
         for metric in METRICS:
             lines += [f"\n**{metric}**\n", "| configuration | " + " | ".join(perts) + " |",
                       "|---|" + "---|" * len(perts)]
-            for conf, by_pert in confs.items():
+            for conf, by_pert in sorted(confs.items(), key=lambda kv: _config_order(kv[0])):
                 cells = []
                 for q in perts:
                     e = by_pert.get(q, {}).get(metric)
@@ -527,6 +528,44 @@ def aggregate(store) -> tuple:
                     cells.append(text + (f" (n={e['n']})" if metric == "residual_error" else ""))
                 lines.append(f"| {conf} | " + " | ".join(cells) + " |")
     return summary, "\n".join(lines) + "\n"
+
+
+def _rate_metrics_from_data(m: dict, data_file):
+    """Recompute the rate metrics of a stored point from its binned rates (``data.npz``) with this code.
+
+    A store written by an older version of the metrics is then read with the current ones;
+    decoder, weight and usage metrics need the spikes and are kept as stored.
+    """
+    from pathlib import Path
+
+    if not Path(data_file).exists():
+        return
+    data = np.load(data_file)
+    tp = float(m["t_perturb_s"])
+    width = float(str(m["params"]["rate_bin"]).split()[0])
+    window = float(str(m["params"]["baseline"]).split()[0])
+    t = data["t"] + width  # bin ends
+    for key in data.files:
+        match = re.fullmatch(r"rate_(.+)_(blockade|overdrive|lesion|correlation|hebbian)", key)
+        if not match:
+            continue
+        conf = next((c for c in m if c.replace("+", "_") == match.group(1)), None)
+        if conf is None:
+            continue
+        rate = data[key]
+        base = float(rate[(t - width >= tp - window - 1e-9) & (t <= tp + 1e-9)].mean())
+        after = t > tp + 1e-9
+        if base > 0:
+            m[conf][match.group(2)].update(
+                recovery_time_s=recovery_time(t[after], rate[after], base, tp),
+                residual_error=residual_error(t[after], rate[after], base, window),
+                overshoot=overshoot(t[after], rate[after], base, tp, window=window),
+                spike_cost=spike_cost(t[after], rate[after], base, tp))
+
+
+def _config_order(name: str) -> tuple:
+    parts = name.split("+")
+    return (len(parts), [list(CONFIGURATIONS).index(p) if p in CONFIGURATIONS else 99 for p in parts])
 
 
 def _grid_rest(point: str) -> str:
