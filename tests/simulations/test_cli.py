@@ -56,6 +56,9 @@ DESIGN_METRICS = {
     "hebbian-stability": ["critical_tau_scaling_s"] + [f"{v}.{k}" for v in ("none", "istdp", "global")
                                                        for k in ("stable", "runaway_time_s", "rate_final_hz",
                                                                  "weight_mean_final")],
+    "tradeoffs": [f"{c}.{q}.{k}" for c in ("none", "scaling", "global") for q in ("blockade", "lesion", "hebbian")
+                  for k in ("recovery_time_s", "residual_error", "overshoot", "discrimination_before",
+                            "discrimination_after", "weight_correlation", "spike_cost", "usage_cv")],
 }
 
 
