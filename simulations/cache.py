@@ -21,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ..models.integration import cache_dir, cache_enabled
+from homeostasis.models.integration import cache_dir, cache_enabled
 
 __all__ = ["cache_dir", "cache_enabled", "objects", "structure_key", "BuildLock", "claim", "entries", "clear"]
 
