@@ -170,7 +170,7 @@ def test_cli_reports_bad_input_with_exit_status_2(capsys):
 
 def test_lateral_inhibition_runs_end_to_end_through_python_m(tmp_path):
     cmd = [sys.executable, "-m", "simulations", "run", "lateral-inhibition", "--quick", "--no-progress",
-           "--set", "n_neurons=40", "--set", "duration=2*second", "--out", str(tmp_path)]
+           "--set", "n_neurons=40", "--set", "duration=0.6*second", "--out", str(tmp_path)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     metrics = json.loads((tmp_path / "lateral-inhibition" / "metrics.json").read_text())
