@@ -41,8 +41,8 @@ class CachedExact:
 
     Examples
     --------
-    >>> from brian2 import Equations, ms
-    >>> print(cached_exact(Equations("dv/dt = -v / tau : 1"), {}))  # doctest: +SKIP
+    >>> from brian2 import Equations
+    >>> print(cached_exact(Equations("dv/dt = -v / tau : 1"), {}))
     _v = v*exp(-dt/tau)
     v = _v
     """
