@@ -42,9 +42,10 @@ def test_a_different_equation_or_kind_of_name_is_another_entry(cache):
     cached_exact(EQS, variables)
     other = Equations("dv/dt = (E - v) / tau_m : volt")
     assert cached_exact(other, _variables(other)) == linear(other, _variables(other))
-    # tau_s as a per-neuron state variable instead of a constant: same text, other variable kinds.
+    # the same equations with tau_s a per-neuron variable instead of a namespace constant
     per_neuron = Equations(EQS_TEXT + "\ntau_s : second (constant)")
-    cached_exact(per_neuron, _variables(per_neuron, {k: v for k, v in NAMESPACE.items() if k != "tau_s"}))
+    variables = _variables(per_neuron, {k: v for k, v in NAMESPACE.items() if k != "tau_s"})
+    assert cached_exact(EQS, variables) == linear(EQS, variables)
     assert len(list(cache.iterdir())) == 3
 
 
