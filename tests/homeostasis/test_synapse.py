@@ -1,6 +1,7 @@
 """Synaptic scaling: block and boost of the drive, multiplicative weight changes, on small circuits."""
 import brian2
 import numpy as np
+import pytest
 from brian2 import Hz, Network, SpikeMonitor, StateMonitor, TimedArray, defaultclock, ms, nA, pA, second
 
 from homeostasis import SynapticScaling
@@ -35,6 +36,9 @@ def _block_then_boost(phase=8 * second, n_neurons=10, n_inputs=80, seed=2):
     return {"T": T, "w": [w_at(T * k) for k in (1, 2, 3)], "rate": rate}
 
 
+# the same block and boost on cpp_standalone runs in the default suite (30 s of simulated time
+# take 44 s of CPU here): tests/simulations/test_backends.py
+@pytest.mark.slow
 def test_scaling_up_after_block_down_after_boost_rate_back_near_target():
     sim = _block_then_boost()
     T, w, rate = sim["T"], sim["w"], sim["rate"]
