@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 # One thread per process: the numpy MLP and Brian2 are faster without BLAS oversubscription on 2 cores.
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
@@ -26,8 +27,13 @@ TORCH ?= torch==2.13.0
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,docs]' $(if $(TORCH),'$(TORCH)')
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(if $(TORCH),'$(TORCH)')
 	touch $(STAMP)
+
+# Sphinx, its theme and the gallery: only `make docs` needs them, so `make test` skips their install.
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
 
 install: $(STAMP)
 
@@ -77,7 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 # Runs every script in examples/ (the gallery), then fails if any page loads from the network.
-docs: $(STAMP)
+docs: $(DOCS_STAMP)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	$(BIN)/python docs/_check_offline.py docs/_build/html
 

@@ -33,8 +33,9 @@ def _every_spiking_mechanism(target, directory=None):
         I = c.population("I", model, n_i, I_ext=rng.uniform(150, 300, n_i) * pA, v=rng.uniform(-60, -50, n_i) * mV,
                          traces=[t for m in mechanisms for t in m.traces])
         syn = {}
-        for name, (src, tgt, role, w) in {"EE": (E, E, "exc", 1 * nS), "EI": (E, I, "exc", 1 * nS),
-                                          "IE": (I, E, "inh", 3 * nS), "II": (I, I, "inh", 3 * nS)}.items():
+        # the two pathways the mechanisms act on (scaling E->E, iSTDP I->E): every code
+        # object is compiled on the compiled targets, and each pathway adds several
+        for name, (src, tgt, role, w) in {"EE": (E, E, "exc", 1 * nS), "IE": (I, E, "inh", 3 * nS)}.items():
             i, j = np.nonzero(rng.random((len(src), len(tgt))) < 0.3)
             syn[name] = c.connect(src, tgt, role, w, i=i, j=j)
         spikes = SpikeMonitor(E, name=f"every_{target}_spikes")
