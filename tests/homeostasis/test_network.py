@@ -31,7 +31,8 @@ def _rates(components, duration, seed_value, name):
     return np.histogram(np.asarray(spikes.t / second), bins)[0] / 0.25 / N_E
 
 
-@pytest.mark.parametrize("target", [4, 8])
+# the second set point (4 Hz) is in make test-all: the same behaviour at another value
+@pytest.mark.parametrize("target", [pytest.param(4, marks=pytest.mark.slow), 8])
 def test_inhibitory_stdp_brings_the_mean_rate_within_15_percent_of_the_target(target):
     rate = _rates([InhibitorySTDP(target_rate=target * Hz, eta=0.04 * nS)], 3.5 * second, 2, f"istdp{target}")
     assert rate[0] > 2 * target  # weak inhibition at first: far above the target

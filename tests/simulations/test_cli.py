@@ -194,14 +194,13 @@ def _small_lateral(tmp_path, target, sub):
     return json.loads((path / "metrics.json").read_text())
 
 
-def test_set_target_drives_the_outcome_and_runs_repeat_exactly(tmp_path):
+def test_set_target_drives_the_outcome(tmp_path):
+    # that a seed repeats a run exactly is tested on the experiments with their own
+    # randomness in their files (test_hebbian_stability, test_stdp_digits, test_tradeoffs)
     low = _small_lateral(tmp_path, "0.2", "a")
     high = _small_lateral(tmp_path, "0.5", "b")
     assert low["target_active_fraction"] == 0.2 and high["target_active_fraction"] == 0.5
     assert high["active_fraction"] > low["active_fraction"] + 0.15, (low["active_fraction"], high["active_fraction"])
-    again = _small_lateral(tmp_path, "0.2", "c")
-    skip = {"wall_seconds", "versions", "git_commit"}
-    assert {k: v for k, v in again.items() if k not in skip} == {k: v for k, v in low.items() if k not in skip}
 
 
 def test_unwritable_out_is_a_one_line_error_and_nothing_runs(tmp_path, capsys):
