@@ -62,6 +62,9 @@ def test_inhibitory_pool_on_standalone():
     assert abs(r["active_fraction_counted"] / 0.2 - 1) < 0.30
 
 
+# GlobalHomeostasis on cpp_standalone and cython equals numpy value for value in the default suite
+# (tests/homeostasis/test_standalone.py, test_cython.py); this is its network-level result there
+@pytest.mark.slow
 def test_global_homeostasis_on_standalone():
     g = simulate_network("global", 5 * Hz, n_e=200, n_i=50, learn=6 * second, perturb=0.25 * second,
                          drive_factor=1.0, seed=1, backend=BACKEND)
