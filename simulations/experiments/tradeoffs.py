@@ -554,7 +554,7 @@ def _rate_metrics_from_data(m: dict, data_file):
         match = re.fullmatch(r"rate_(.+)_(blockade|overdrive|lesion|correlation|hebbian)", key)
         if not match:
             continue
-        conf = next((c for c in m if c.replace("+", "_") == match.group(1)), None)
+        conf = next((c for c in m if match.group(1) in (c, c.replace("+", "_"))), None)  # data keys keep the "+"
         if conf is None:
             continue
         rate = data[key]

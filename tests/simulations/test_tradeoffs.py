@@ -117,3 +117,26 @@ def test_cli_refuses_bad_names_and_strengths_and_writes_nothing(tmp_path):
             run_experiment("tradeoffs", overrides, quick=True, out=tmp_path)
         assert "\n" not in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_aggregate_recomputes_the_rate_metrics_of_a_pair_from_its_binned_rates(tmp_path):
+    import json
+
+    from homeostasis.simulations.experiments.tradeoffs import METRICS, aggregate
+
+    stale = {k: 99.0 for k in METRICS}  # what an older metric code stored
+    for seed, dip in ((0, 2.0), (1, 3.0)):
+        point = tmp_path / "points" / "configurations=threshold+scaling,dt=0.5_ms" / f"seed-{seed}" / "tradeoffs"
+        point.mkdir(parents=True)
+        (point / "metrics.json").write_text(json.dumps({"params": {"rate_bin": "1. s", "baseline": "3. s"},
+                                                        "t_perturb_s": 3.0, "threshold+scaling": {"blockade": stale}}))
+        # baseline 5 Hz, down to `dip` in the first second after the onset, back to 5 Hz at t = 5 s
+        rate = np.array([5.0, 5.0, 5.0, dip, 4.0, 5.0, 5.0, 5.0, 5.0])
+        np.savez(point / "data.npz", t=np.arange(9.0), **{"rate_threshold+scaling_blockade": rate})
+    summary, text = aggregate(tmp_path)
+    entry = summary["dt=0.5_ms"]["threshold+scaling"]["blockade"]
+    assert entry["residual_error"]["mean"] == 0.0
+    assert entry["recovery_time_s"]["mean"] == 3.0  # bins end at 4 (dip) and 5 (4 Hz, 20 % off), back from 6 s
+    assert entry["spike_cost"]["mean"] == pytest.approx(np.mean([(2 + 4 + 20) / 30, (3 + 4 + 20) / 30]), abs=1e-4)
+    assert entry["discrimination_after"]["mean"] == 99.0  # needs the spikes: kept as stored
+    assert "| threshold+scaling |" in text
