@@ -11,8 +11,11 @@ Times are in seconds and rates in Hz, as plain floats or arrays.
   perturbation's push, relative to the baseline;
 - :func:`decoder_accuracy`: cross-validated accuracy of a linear decoder of the stimulus
   from spike counts (each trial predicted by a decoder that did not see it);
-- :func:`weight_correlation`: mean cosine between each neuron's incoming weight vector
-  before and after (1: relative weights kept);
+- :func:`weight_correlation`: how well each neuron's relative incoming weights (the ratios
+  ``w_i / w_j``) are kept: the concordance correlation of its log-weights before and after,
+  averaged over neurons (1: every ratio kept, 0: ratios erased or reshuffled);
+- :func:`active_fraction`: the fraction of neurons firing above a rate, averaged over bins
+  (the quantity ``InhibitoryPool`` holds, counted from spikes);
 - :func:`spike_cost`: mean rate after the perturbation over the baseline rate.
 
 Examples
@@ -27,10 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import direction_cosine
 
 __all__ = ["recovery_time", "residual_error", "overshoot", "decoder_accuracy", "weight_correlation", "spike_cost",
-           "initial_deviation"]
+           "initial_deviation", "active_fraction"]
 
 
 def _trace(t, rate):
@@ -197,22 +199,93 @@ def decoder_accuracy(counts, labels, folds: int = 5, seed: int = 0) -> float:
     return float(cross_val_score(decoder, X, y, cv=cv).mean())
 
 
-def weight_correlation(before, after, groups=None) -> float:
-    """Mean over neurons of the cosine between each one's incoming weight vector before and after.
+def weight_correlation(before, after, groups=None, floor: float = 0.01) -> float:
+    """How well each neuron keeps its relative incoming weights: mean concordance of log-weights.
 
-    The direction of the weight vector holds the relative synaptic strengths, which weight
-    normalization and synaptic scaling keep and an additive rule does not (adding the same
-    amount to every weight turns the vector toward the diagonal). Layouts as in
+    Relative weights are the ratios ``w_i / w_j`` between a neuron's synapses. They are kept
+    exactly when the neuron's weights are all multiplied by one factor, which adds one
+    constant to every log-weight. So for each neuron, with ``x`` and ``y`` its log-weights
+    before and after, each centred on its own mean, the score is Lin's concordance
+    correlation ``2 cov(x, y) / (var x + var y) = 1 - var(y - x) / (var x + var y)``:
+
+    - 1 for any multiplicative change (synaptic scaling, weight normalization);
+    - below 1 for an additive change ``w + c``, falling toward 0 as ``c`` grows past the
+      weights (every ratio tends to 1: the relative weights are erased);
+    - about 0 for a random reshuffle of the weights, and below 1 for a power ``w ** a``
+      (``2 a / (1 + a ** 2)``: ratios compressed or stretched).
+
+    Pearson's correlation of the raw weights cannot see an additive change at all, and the
+    cosine of the weight vectors (:func:`~homeostasis.analysis.direction_cosine`) saturates:
+    for positive weights it never falls below the cosine to the uniform vector (about 0.88
+    for the lognormal weights of the tradeoffs network), however large ``c``. Weights must
+    be non-negative (conductances); a weight below ``floor`` times its vector's mean counts
+    as that value (a silenced synapse is a ratio of ``floor`` to the mean, not ``-inf``),
+    which keeps the score exactly invariant to a common factor. A neuron whose weights are
+    all equal before and after scores 1. Layouts as in
     :func:`~homeostasis.analysis.direction_cosine`: ``(inputs, units)`` matrices, or flat
     per-synapse arrays with ``groups`` the postsynaptic index of each synapse.
 
     Examples
     --------
     >>> import numpy as np
-    >>> w = np.array([[1.0, 3.0], [2.0, 1.0]])
+    >>> w = np.array([[1.0, 3.0], [2.0, 1.0], [4.0, 2.0]])
     >>> weight_correlation(w, 2.5 * w)
     1.0
-    >>> round(weight_correlation([[1.0], [0.0]], [[1.0], [1.0]]), 4)  # cos 45 deg
-    0.7071
+    >>> round(weight_correlation(w, w ** 0.5), 4)  # 2 a / (1 + a^2) at a = 1/2
+    0.8
+    >>> round(weight_correlation([[1.0], [4.0]], [[3.0], [6.0]]), 4)  # + 2 halves the log-ratio, as a = 1/2
+    0.8
     """
-    return float(np.round(np.mean(direction_cosine(before, after, groups)), 12))
+    a, b = np.asarray(before, float), np.asarray(after, float)
+    if a.shape != b.shape:
+        raise ValueError(f"before and after must have the same shape, got {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("weights must be finite (no NaN or inf)")
+    if np.any(a < 0) or np.any(b < 0):
+        raise ValueError("weights must be non-negative (excitatory conductances): log-ratios need them")
+    if not 0 < floor < 1:
+        raise ValueError(f"floor must lie in (0, 1), got {floor}")
+    if groups is not None:
+        g = np.asarray(groups)
+        if g.shape != a.shape or a.ndim != 1:
+            raise ValueError("with groups, before, after and groups must be flat arrays of the same length")
+        columns = [(a[g == u], b[g == u]) for u in np.unique(g)]
+    elif a.ndim == 2:
+        columns = list(zip(a.T, b.T))
+    else:
+        raise ValueError(f"before and after must be (inputs, units) matrices, got shape {a.shape}")
+    if not columns or columns[0][0].size == 0:
+        raise ValueError("weight_correlation needs at least one neuron with one weight")
+    scores = []
+    for x, y in columns:
+        if x.mean() <= 0 or y.mean() <= 0:
+            raise ValueError("a neuron has an all-zero weight vector: its relative weights are undefined")
+        x = np.log(np.maximum(x, floor * x.mean()))
+        y = np.log(np.maximum(y, floor * y.mean()))
+        x, y = x - x.mean(), y - y.mean()
+        spread = np.mean(x * x) + np.mean(y * y)
+        scores.append(1.0 if spread <= 1e-24 else 1.0 - np.mean((y - x) ** 2) / spread)
+    return float(np.round(np.mean(scores), 12))
+
+
+def active_fraction(rates, active_rate) -> float:
+    """Mean over bins of the fraction of units whose rate exceeds ``active_rate``.
+
+    ``rates`` is a ``(bins, units)`` matrix of rates counted from spikes
+    (:func:`~homeostasis.analysis.binned_rates`) in bins about as long as the time
+    constant of the rate trace a mechanism reads: the quantity ``InhibitoryPool`` holds at
+    its ``target_active_fraction``, measured without its own sensor.
+
+    Examples
+    --------
+    >>> active_fraction([[0.0, 6.0, 8.0, 1.0], [6.0, 6.0, 0.0, 0.0]], active_rate=5.0)
+    0.5
+    """
+    r = np.asarray(rates, float)
+    if r.ndim != 2 or r.size == 0:
+        raise ValueError(f"rates must be a non-empty (bins, units) matrix, got shape {r.shape}")
+    if not np.all(np.isfinite(r)):
+        raise ValueError("rates must be finite (no NaN or inf)")
+    if not (np.isfinite(active_rate) and active_rate > 0):
+        raise ValueError(f"active_rate must be a positive rate, got {active_rate!r}")
+    return float(np.mean(r > active_rate))

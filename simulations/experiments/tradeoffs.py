@@ -38,11 +38,11 @@ from brian2 import (BrianLogger, Hz, NeuronGroup, SpikeMonitor, TimedArray, defa
 from tqdm import tqdm
 
 from homeostasis import AdaptiveThreshold, GlobalHomeostasis, InhibitoryPool, InhibitorySTDP, SynapticScaling
-from homeostasis.analysis import usage_cv, window_rates
+from homeostasis.analysis import binned_rates, usage_cv, window_rates
 from homeostasis.ann.battery import ANN_PERTURBATIONS, battery
 from homeostasis.analysis.stability import population_rate
-from homeostasis.analysis.tradeoffs import (decoder_accuracy, initial_deviation, overshoot, recovery_time,
-                                            residual_error, spike_cost, weight_correlation)
+from homeostasis.analysis.tradeoffs import (active_fraction, decoder_accuracy, initial_deviation, overshoot,
+                                            recovery_time, residual_error, spike_cost, weight_correlation)
 from homeostasis.models import Circuit, ConductanceLIF
 from homeostasis.models.hebbian import TripletSTDP
 
@@ -241,6 +241,7 @@ def simulate_configuration(configuration="none", perturbations=PERTURBATIONS, st
     out["T"] = float((t_perturb + perturb) / second)
     out["baseline_start"] = float(settle / second)
     out["n_e"] = n_e
+    out["active_rate_hz"], out["tau_r"] = float(target_rate / Hz), float(tau_r / second)
     return out
 
 
@@ -295,11 +296,15 @@ def perturbation_metrics(sim: dict, name: str, rate_bin: float, window: float, t
     out["discrimination_after"] = decoder_accuracy(counts_a, labels[idx_a], folds=max(folds, 2), seed=seed)
     out["weight_correlation"] = weight_correlation(run["w_before"], run["w_after"], groups=run["w_post"])
     out["usage_cv"] = float(usage_cv(rates_end[None, :]))
+    # the pool's quantity, counted from spikes in bins of the rate trace's time constant
+    width, level = sim.get("tau_r", 0.5), sim.get("active_rate_hz", 5.0)
+    for key, start, stop in (("active_fraction_before", tp - window, tp), ("active_fraction_after", T - window, T)):
+        out[key] = active_fraction(binned_rates(run["spike_t"], run["spike_i"], n_e, start, stop, width), level)
     return out
 
 
 METRICS = ("recovery_time_s", "residual_error", "overshoot", "discrimination_before", "discrimination_after",
-           "weight_correlation", "spike_cost", "usage_cv")
+           "weight_correlation", "spike_cost", "usage_cv", "active_fraction_before", "active_fraction_after")
 
 
 def table(metrics: dict, configurations, perturbations, chance: float) -> str:
@@ -496,8 +501,8 @@ def aggregate(store) -> tuple:
                 if not isinstance(values, dict) or "spike_cost" not in values:
                     continue
                 key = (_grid_rest(point), conf, pert)
-                for metric in METRICS:
-                    rows.setdefault(key, {}).setdefault(metric, []).append(values[metric])
+                for metric in METRICS:  # a store from before a metric existed has none of it
+                    rows.setdefault(key, {}).setdefault(metric, []).append(values.get(metric))
     summary = {}
     for (rest, conf, pert), metrics in rows.items():
         entry = {}
@@ -549,7 +554,7 @@ def _rate_metrics_from_data(m: dict, data_file):
         match = re.fullmatch(r"rate_(.+)_(blockade|overdrive|lesion|correlation|hebbian)", key)
         if not match:
             continue
-        conf = next((c for c in m if c.replace("+", "_") == match.group(1)), None)
+        conf = next((c for c in m if match.group(1) in (c, c.replace("+", "_"))), None)  # data keys keep the "+"
         if conf is None:
             continue
         rate = data[key]

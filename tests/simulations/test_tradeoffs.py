@@ -1,4 +1,4 @@
-"""The trade-offs battery on the spiking network: the control fails, scaling keeps directions, seeds repeat.
+"""The trade-offs battery on the spiking network: the control fails, scaling keeps relative weights, seeds repeat.
 
 Small and short (numpy target, 0.5 ms steps) to keep the default suite fast; the full matrix
 is the experiment's, read in docs/tradeoffs.md.
@@ -51,18 +51,35 @@ def test_without_homeostasis_the_rate_does_not_recover_from_blockade(control):
     assert control["spike_cost"] < 0.7
 
 
-@pytest.mark.slow  # three runs; tests/analysis/test_tradeoffs_metrics.py covers the metric fast
+@pytest.mark.slow  # three runs of 100 E neurons; the fast version below runs a smaller network
 def test_scaling_recovers_and_keeps_relative_weights_where_an_additive_rule_does_not(control):
     scaling = _blockade([SynapticScaling(target_rate=5 * Hz, tau_scaling=1.5 * second, tau_r=500 * ms)])
     additive = _blockade([AdditiveScaling()])
     assert scaling["residual_error"] < 0.25
-    # scaling multiplies each neuron's weights by one factor: the direction is kept by construction
-    assert scaling["weight_correlation"] > 0.95
-    # the additive rule also brings the rate back up, but turns every weight vector toward the
-    # diagonal. Measured 0.96 (seed 3): the issue's bound of 0.95 is not reached here, because
-    # the E->E half of each vector is uniform and the rule adds less than the mean weight net
+    # both rules bring the rate up from the control's
+    assert scaling["spike_cost"] > control["spike_cost"] + 0.2
     assert additive["spike_cost"] > control["spike_cost"] + 0.2
-    assert additive["weight_correlation"] < scaling["weight_correlation"] - 0.02
+    # scaling multiplies each neuron's weights by one factor: every ratio w_i / w_j is kept
+    assert scaling["weight_correlation"] > 0.95
+    # the additive rule moves every weight by one amount: the small weights gain most in
+    # ratio, and the relative weights are partly erased (0.77 here; 0.59-0.89 at seeds 3, 4,
+    # 5, 11 and blockades of 0.5-0.8, docs/tradeoffs.md)
+    assert additive["weight_correlation"] < 0.9
+
+
+def test_fast_scaling_keeps_relative_weights_where_an_additive_rule_does_not():
+    """The slow test above on a smaller, shorter network (the default suite's version)."""
+    tiny = dict(n_e=40, n_i=10, n_in=60, settle=0.5 * second, baseline=1 * second, perturb=2 * second,
+                dt=0.5 * ms, seed=3)
+    out = {}
+    for name, conf in (("scaling", [SynapticScaling(target_rate=5 * Hz, tau_scaling=1.5 * second, tau_r=500 * ms)]),
+                       ("additive", [AdditiveScaling()])):
+        sim = simulate_configuration(conf, ["blockade"], DEEP, **tiny)
+        out[name] = perturbation_metrics(sim, "blockade", 0.5, 1.0, seed=3)
+    for m in out.values():  # each rule lifts the rate from where the blockade put it
+        assert m["rate_final_hz"] > m["baseline_rate_hz"] * (1 + m["deviation_initial"]) + 0.5
+    assert out["scaling"]["weight_correlation"] > 0.95
+    assert out["additive"]["weight_correlation"] < 0.9
 
 
 def test_the_same_seed_gives_the_same_metrics():
@@ -100,3 +117,26 @@ def test_cli_refuses_bad_names_and_strengths_and_writes_nothing(tmp_path):
             run_experiment("tradeoffs", overrides, quick=True, out=tmp_path)
         assert "\n" not in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_aggregate_recomputes_the_rate_metrics_of_a_pair_from_its_binned_rates(tmp_path):
+    import json
+
+    from homeostasis.simulations.experiments.tradeoffs import METRICS, aggregate
+
+    stale = {k: 99.0 for k in METRICS}  # what an older metric code stored
+    for seed, dip in ((0, 2.0), (1, 3.0)):
+        point = tmp_path / "points" / "configurations=threshold+scaling,dt=0.5_ms" / f"seed-{seed}" / "tradeoffs"
+        point.mkdir(parents=True)
+        (point / "metrics.json").write_text(json.dumps({"params": {"rate_bin": "1. s", "baseline": "3. s"},
+                                                        "t_perturb_s": 3.0, "threshold+scaling": {"blockade": stale}}))
+        # baseline 5 Hz, down to `dip` in the first second after the onset, back to 5 Hz at t = 5 s
+        rate = np.array([5.0, 5.0, 5.0, dip, 4.0, 5.0, 5.0, 5.0, 5.0])
+        np.savez(point / "data.npz", t=np.arange(9.0), **{"rate_threshold+scaling_blockade": rate})
+    summary, text = aggregate(tmp_path)
+    entry = summary["dt=0.5_ms"]["threshold+scaling"]["blockade"]
+    assert entry["residual_error"]["mean"] == 0.0
+    assert entry["recovery_time_s"]["mean"] == 3.0  # bins end at 4 (dip) and 5 (4 Hz, 20 % off), back from 6 s
+    assert entry["spike_cost"]["mean"] == pytest.approx(np.mean([(2 + 4 + 20) / 30, (3 + 4 + 20) / 30]), abs=1e-4)
+    assert entry["discrimination_after"]["mean"] == 99.0  # needs the spikes: kept as stored
+    assert "| threshold+scaling |" in text
