@@ -104,6 +104,7 @@ def _bad_inputs(tmp_path):
         "present": (["t_present=0*ms"], "t_present"),
         "rest": (["t_rest=-1*ms"], "t_rest"),
         "seeds": (["n_seeds=0"], "n_seeds"),
+        "passes": (["n_passes=0"], "n_passes"),
         "variant": (["variants=full,nonsense"], "variants"),
     }
 
@@ -132,3 +133,36 @@ def test_readout_functions_on_known_counts():
     np.testing.assert_array_equal(assignment, [0, 1, 0])
     predicted = sd.classify(np.array([[3, 0, 0], [0, 2, 0], [0, 0, 0]], float), assignment, 3)
     np.testing.assert_array_equal(predicted, [0, 1, -1])
+
+
+def test_passes_show_every_image_n_passes_times_reshuffled_after_the_first():
+    order = sd.presentation_order(50, 3, seed=4)
+    assert order.shape == (150,)
+    np.testing.assert_array_equal(order[:50], np.arange(50))  # the first pass: the given order
+    np.testing.assert_array_equal(np.bincount(order), np.full(50, 3))
+    assert not np.array_equal(order[50:100], order[100:])  # each later pass its own permutation
+    assert not np.array_equal(order[50:100], np.arange(50))
+    np.testing.assert_array_equal(order, sd.presentation_order(50, 3, seed=4))  # reproducible
+    assert not np.array_equal(order, sd.presentation_order(50, 3, seed=5))
+    np.testing.assert_array_equal(sd.presentation_order(7, 1), np.arange(7))
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="n_passes must be a positive integer"):
+            sd.presentation_order(5, bad)
+
+
+def test_training_network_is_shown_the_presentations_in_order(monkeypatch):
+    x = np.arange(12, dtype=float).reshape(4, 3)
+    shown = []
+
+    class Stop(Exception):
+        pass
+
+    def build(rows, *args, **kwargs):
+        shown.append(rows)
+        raise Stop  # before any simulation
+
+    monkeypatch.setattr(sd, "build_training", build)
+    p = {**SMALL, "n_passes": 2, "dt": 0.5 * ms}
+    with pytest.raises(Stop):
+        sd.train_network(x, sd.VARIANTS["full"], p, seed=2)
+    np.testing.assert_array_equal(shown[0], x[sd.presentation_order(4, 2, seed=2)])
