@@ -166,3 +166,33 @@ def test_training_network_is_shown_the_presentations_in_order(monkeypatch):
     with pytest.raises(Stop):
         sd.train_network(x, sd.VARIANTS["full"], p, seed=2)
     np.testing.assert_array_equal(shown[0], x[sd.presentation_order(4, 2, seed=2)])
+
+
+def test_images_with_too_few_spikes_are_shown_again_louder_per_block(monkeypatch):
+    """Diehl & Cook's rule on a stand-in network whose spike count grows with the input rate."""
+    from brian2 import Hz
+
+    x = np.array([[1.0], [0.1], [0.3], [0.05]])  # image brightness: spikes = 10 * brightness * rate / base
+    calls = []
+
+    def readout(blocks, rows, p, seed, backend, directory, progress, n_shown=None):
+        n_shown = len(rows) if n_shown is None else n_shown
+        calls.append((n_shown, float(p["input_rate"] / Hz), rows[:n_shown, 0].tolist()))
+        gain = [b for b, _, _ in blocks]  # block b fires gain * 10 * brightness * rate / 10 Hz spikes
+        counts = [np.floor(g * 10 * rows[:n_shown] * float(p["input_rate"] / (10 * Hz))) for g in gain]
+        return [{"counts": c} for c in counts]
+
+    monkeypatch.setattr(sd, "readout_network", readout)
+    p = {"input_rate": 10 * Hz, "min_spikes": 5, "max_boosts": 2}
+    out = sd.boosted_readout([(1.0, None, True), (2.0, None, True)], x, p)
+    # first all four at 10 Hz; then the images below 5 spikes in either block (0.1, 0.3 and
+    # 0.05 for block 1; 0.1 and 0.05 for block 2) at 15 Hz; then those still below at 20 Hz
+    assert [c[:2] for c in calls] == [(4, 10.0), (3, 15.0), (3, 20.0)]
+    assert calls[1][2] == [0.1, 0.3, 0.05] and calls[2][2] == [0.1, 0.3, 0.05]
+    # block 1: 10; 0.1 -> 1, 1, 2 (the last showing); 0.3 -> 3, 4, 6; 0.05 -> 0, 0, 1
+    np.testing.assert_array_equal(out[0]["counts"][:, 0], [10, 2, 6, 1])
+    # block 2 reached 6 spikes on 0.3 at 10 Hz and keeps that; 0.1 -> 2, 3, 4; 0.05 -> 1, 1, 2
+    np.testing.assert_array_equal(out[1]["counts"][:, 0], [20, 4, 6, 2])
+    calls.clear()
+    sd.boosted_readout([(1.0, None, True)], x, dict(p, min_spikes=0))
+    assert len(calls) == 1  # min_spikes 0: never shown again
