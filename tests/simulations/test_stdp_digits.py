@@ -12,8 +12,10 @@ from homeostasis.simulations.params import resolve
 from homeostasis.simulations.registry import get
 
 #: A small protocol (the quick mode's): 100 ms images, 50 ms rest, and learning fast enough
-#: for an epoch of tens of images.
-SMALL = {"n_neurons": 20, "t_present": 100 * ms, "t_rest": 50 * ms, "theta_plus": 1 * mV, "eta_post": 0.1}
+#: for an epoch of tens of images. No louder re-showing in the readout: the same accuracies
+#: here at 15 s less CPU (the re-showing has a test of its own).
+SMALL = {"n_neurons": 20, "t_present": 100 * ms, "t_rest": 50 * ms, "theta_plus": 1 * mV, "eta_post": 0.1,
+         "min_spikes": 0}
 
 
 def _params(images, **changes):
