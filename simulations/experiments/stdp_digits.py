@@ -566,7 +566,7 @@ def _check(p, variants, scaled: bool = True):
         Param("n_passes", 1, None, "passes over the training images, reshuffled after the first with the seed "
               "(the learning rate decays over all presentations)"),
         Param("min_spikes", 5, None, "readout: an image evoking fewer spikes is shown again with the input rate "
-              "raised by half (Diehl & Cook's rule; 0: never)"),
+              "raised by half (Diehl & Cook's rule; 0: never)", quick=0),
         Param("max_boosts", 4, None, "readout: at most this many louder showings of an image"),
         Param("max_test", 0, None, "use at most this many test samples (0: all)", quick=40),
         Param("t_present", 350 * ms, "ms", "presentation time of one image", quick=100 * ms),
