@@ -432,7 +432,8 @@ def estimate_seconds(variants, images: Images, p, n_seeds: int, backend: str = "
     run's own network and backend; the time per image of each phase is then multiplied out
     (every variant trains alone; the readout runs all variants side by side, so its cost
     grows with their number). Compilation is not included; on cpp_standalone it is paid once
-    per structure (:mod:`homeostasis.simulations.cache`).
+    per structure (:mod:`homeostasis.simulations.cache`). Neither are the readout's louder
+    re-showings (:func:`boosted_readout`), which depend on what the network learns.
     """
     import time
 
