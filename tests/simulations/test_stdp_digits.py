@@ -198,3 +198,17 @@ def test_images_with_too_few_spikes_are_shown_again_louder_per_block(monkeypatch
     calls.clear()
     sd.boosted_readout([(1.0, None, True)], x, dict(p, min_spikes=0))
     assert len(calls) == 1  # min_spikes 0: never shown again
+
+
+def test_a_louder_showing_of_a_real_frozen_network_replaces_the_counts():
+    """The re-showing in generated code: images below min_spikes come back at a higher rate."""
+    images = sd.load_images("")  # scikit-learn's digits
+    x = images.x[:6]
+    p = _params(images, n_neurons=5, max_boosts=1)
+    blocks = [(sd.initial_weights(64, 5, p["w_total"], seed=0), np.full(5, -52.0), True)]
+    plain = sd.readout_network(blocks, x, p, seed=0)[0]["counts"]
+    assert sd.boosted_readout(blocks, x, dict(p, min_spikes=0), seed=0)[0]["counts"].tolist() == plain.tolist()
+    # min_spikes above any count: every image is shown once more, at 1.5 times the rate
+    louder = sd.boosted_readout(blocks, x, dict(p, min_spikes=10_000), seed=0)[0]["counts"]
+    assert not np.array_equal(louder, plain)
+    assert louder.sum() > 1.2 * plain.sum() > 0, (louder.sum(), plain.sum())
