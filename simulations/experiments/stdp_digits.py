@@ -11,12 +11,13 @@ only because three homeostatic mechanisms keep its load balanced:
 - layer scale: lateral inhibition, each excitatory neuron exciting its own inhibitory neuron,
   which inhibits all the other excitatory ones (winner-take-all).
 
-Protocol: one epoch (or ``n_passes``) over the training part of a seeded stratified 80/20 split, each image shown
-for ``t_present`` and followed by ``t_rest`` of silence. The learned network is then frozen:
+Protocol: one epoch (or ``n_passes``) over the training part of a seeded stratified 80/20
+split, each image shown for ``t_present`` and followed by ``t_rest`` of silence. The learned network is then frozen:
 its weights (times any gain of a mechanism) and thresholds are copied into a second network
 with the same neurons and inhibition and no plasticity, which is shown the training set again
 (each neuron is assigned the class it responds to most) and then the test set (each image is
-classified as the class whose neurons respond most; Diehl & Cook's readout). A logistic
+classified as the class whose neurons respond most; Diehl & Cook's readout, with their rule of
+showing an image that evokes fewer than ``min_spikes`` spikes again at a higher rate). A logistic
 regression on the test-phase spike counts, fitted on the training-phase ones, is the second
 readout. Both simulations are generated code on every target; between them only the learned
 arrays pass through Python.
@@ -316,7 +317,8 @@ def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directo
     run side by side in one simulation and see the same input spike trains, so the variants
     are compared on identical inputs (and the runtime targets pay their per-step overhead once).
     With ``n_shown``, only the first ``n_shown`` rows are shown: the rest pad the schedule, so
-    that a shorter re-presentation has the generated code of the full one (no compilation).
+    that a shorter re-presentation has the generated code of the full one but for the run's
+    duration (on cpp_standalone a few files compile again, not the project).
     """
     n_in = blocks[0][0].shape[0]
     n_shown = len(x) if n_shown is None else int(n_shown)
