@@ -11,12 +11,13 @@ only because three homeostatic mechanisms keep its load balanced:
 - layer scale: lateral inhibition, each excitatory neuron exciting its own inhibitory neuron,
   which inhibits all the other excitatory ones (winner-take-all).
 
-Protocol: one epoch over the training part of a seeded stratified 80/20 split, each image shown
-for ``t_present`` and followed by ``t_rest`` of silence. The learned network is then frozen:
+Protocol: one epoch (or ``n_passes``) over the training part of a seeded stratified 80/20
+split, each image shown for ``t_present`` and followed by ``t_rest`` of silence. The learned network is then frozen:
 its weights (times any gain of a mechanism) and thresholds are copied into a second network
 with the same neurons and inhibition and no plasticity, which is shown the training set again
 (each neuron is assigned the class it responds to most) and then the test set (each image is
-classified as the class whose neurons respond most; Diehl & Cook's readout). A logistic
+classified as the class whose neurons respond most; Diehl & Cook's readout, with their rule of
+showing an image that evokes fewer than ``min_spikes`` spikes again at a higher rate). A logistic
 regression on the test-phase spike counts, fitted on the training-phase ones, is the second
 readout. Both simulations are generated code on every target; between them only the learned
 arrays pass through Python.
@@ -41,8 +42,9 @@ from ..image_data import Images, load_images, split
 from ..registry import Param, Result, experiment
 from ..style import COLORS, figure
 
-__all__ = ["VARIANTS", "input_scale", "with_input_scale", "baselines", "estimate_seconds", "train_network",
-           "readout_network", "assign_labels", "classify", "run_seed", "E_MODEL", "I_MODEL"]
+__all__ = ["VARIANTS", "input_scale", "with_input_scale", "baselines", "estimate_seconds", "presentation_order",
+           "train_network", "readout_network", "boosted_readout", "assign_labels", "classify", "run_seed",
+           "E_MODEL", "I_MODEL"]
 
 
 #: Excitatory neurons of Diehl & Cook: membrane time constant 100 ms (C_m / g_L), rest and
@@ -228,11 +230,30 @@ def time_step(dt):
         defaultclock.dt = previous
 
 
+def presentation_order(n_samples: int, n_passes: int, seed: int = 0) -> np.ndarray:
+    """Indices of the training images in the order they are shown: ``n_passes`` passes.
+
+    The first pass keeps the given order; each later one is a permutation drawn from ``seed``,
+    so every image is shown exactly ``n_passes`` times.
+
+    Examples
+    --------
+    >>> order = presentation_order(4, 3, seed=0)
+    >>> order[:4].tolist(), sorted(order.tolist())
+    ([0, 1, 2, 3], [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+    """
+    if not (isinstance(n_passes, (int, np.integer)) and n_passes > 0):
+        raise ValueError(f"n_passes must be a positive integer, got {n_passes!r}")
+    rng = np.random.default_rng([seed, 27])  # a stream of its own: the split and the weights use seed
+    return np.concatenate([np.arange(n_samples)] + [rng.permutation(n_samples) for _ in range(n_passes - 1)])
+
+
 def build_training(x_train, variant: Variant, p, seed: int = 0, name: str = "stdp_train"):
-    """The learning network for one epoch over ``x_train``: ``(network, {"S", "E", "spikes"})``.
+    """The learning network for the rows of ``x_train`` in order: ``(network, {"S", "E", "spikes"})``.
 
     Call inside :func:`~homeostasis.simulations.backend.simulation` and :func:`time_step`; run it for
-    ``len(x_train) * (t_present + t_rest) + dt``.
+    ``len(x_train) * (t_present + t_rest) + dt``. Several passes are rows repeated
+    (:func:`presentation_order`).
     """
     n_in, n = x_train.shape[1], int(p["n_neurons"])
     i, j = _pairs(n_in, n)
@@ -251,21 +272,24 @@ def build_training(x_train, variant: Variant, p, seed: int = 0, name: str = "std
 
 def train_network(x_train, variant: Variant, p, seed: int = 0, backend: str = "numpy", directory=None,
                   progress: bool = False) -> dict:
-    """Learn from ``x_train`` (one epoch); the learned effective weights and thresholds.
+    """Learn from ``x_train`` (``p["n_passes"]`` passes); the learned effective weights and thresholds.
 
     Returns a dict with ``weights`` (inputs x neurons, nS: what a spike transmits, so any
     per-neuron gain is included), ``v_th`` (mV), ``theta`` (mV, zeros without the
-    spike-triggered threshold), ``weight_sums`` (nS, of ``w`` itself) and the training-phase
-    ``counts`` (samples x neurons).
+    spike-triggered threshold), ``weight_sums`` (nS, of ``w`` itself), the training-phase
+    ``counts`` (presentations x neurons) and ``order``, the image shown at each presentation
+    (:func:`presentation_order`; the learning rate decays over all of them).
     """
     n_in, n = x_train.shape[1], int(p["n_neurons"])
     period = _period(p)
+    order = presentation_order(len(x_train), p.get("n_passes", 1), seed)
+    shown = np.asarray(x_train)[order]
     with simulation(backend, seed=seed, directory=directory, project="stdp_train"), time_step(p["dt"]):
-        net, objects = build_training(x_train, variant, p, seed)
+        net, objects = build_training(shown, variant, p, seed)
         S, E, spikes = objects["S"], objects["E"], objects["spikes"]
         # one step more than the images: the weight-sum rescale due at the end of the last
         # image runs (on silent input), so the learned weights leave with their sums on target
-        run_network(net, len(x_train) * period + p["dt"], progress=progress, namespace={})
+        run_network(net, len(shown) * period + p["dt"], progress=progress, namespace={})
         w = np.asarray(S.w / nS)
         si, sj = np.asarray(S.i), np.asarray(S.j)
         gain = np.asarray(E.g_scaling) if "g_scaling" in E.variables else np.ones(n)
@@ -277,12 +301,12 @@ def train_network(x_train, variant: Variant, p, seed: int = 0, backend: str = "n
     weights[si, sj] = w * gain[sj]
     sums = np.zeros(n)
     np.add.at(sums, sj, w)
-    return {"weights": weights, "v_th": v_th, "theta": theta, "weight_sums": sums,
-            "counts": _counts(t, k, len(x_train), n, float(period / second))}
+    return {"weights": weights, "v_th": v_th, "theta": theta, "weight_sums": sums, "order": order,
+            "counts": _counts(t, k, len(shown), n, float(period / second))}
 
 
 def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directory=None,
-                    progress: bool = False) -> list:
+                    progress: bool = False, n_shown: int | None = None) -> list:
     """Frozen networks shown the rows of ``x``: spike counts, and weights and thresholds after.
 
     ``blocks`` is a list of ``(weights, v_th, inhibition)``: learned weights (inputs x
@@ -292,8 +316,12 @@ def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directo
     which ``weights_after`` and ``v_th_after`` (read back after the run) show. All blocks
     run side by side in one simulation and see the same input spike trains, so the variants
     are compared on identical inputs (and the runtime targets pay their per-step overhead once).
+    With ``n_shown``, only the first ``n_shown`` rows are shown: the rest pad the schedule, so
+    that a shorter re-presentation has the generated code of the full one but for the run's
+    duration (on cpp_standalone a few files compile again, not the project).
     """
     n_in = blocks[0][0].shape[0]
+    n_shown = len(x) if n_shown is None else int(n_shown)
     sizes = [b[0].shape[1] for b in blocks]
     offsets = np.cumsum([0] + sizes)
     total = int(offsets[-1])
@@ -320,11 +348,11 @@ def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directo
             c.connect(I, E, "inh", p["w_ie"], i=src[keep], j=dst[keep])
         spikes = c.add(SpikeMonitor(E, name=f"{name}_spikes"))
         net = c.network()
-        run_network(net, len(x) * period, progress=progress, namespace={})
+        run_network(net, n_shown * period, progress=progress, namespace={})
         w_after, si, sj = np.asarray(S.w / nS), np.asarray(S.i), np.asarray(S.j)
         v_after = np.asarray(E.v_th / mV)
         t, k = np.asarray(spikes.t / second), np.asarray(spikes.i)
-    counts = _counts(t, k, len(x), total, float(period / second))
+    counts = _counts(t, k, n_shown, total, float(period / second))
     out = []
     for b, (o, n) in enumerate(zip(offsets, sizes)):
         mask = (sj >= o) & (sj < o + n)
@@ -332,6 +360,36 @@ def readout_network(blocks, x, p, seed: int = 0, backend: str = "numpy", directo
         after[si[mask], sj[mask] - o] = w_after[mask]
         out.append({"counts": counts[:, o:o + n], "weights_after": after, "v_th_after": v_after[o:o + n]})
     return out
+
+
+def boosted_readout(blocks, x, p, seed: int = 0, backend: str = "numpy", directory=None,
+                    progress: bool = False) -> list:
+    """:func:`readout_network`, with each image that evokes too few spikes shown again, louder.
+
+    Diehl & Cook's rule: a block (a network) that fires fewer than ``p["min_spikes"]`` spikes
+    to an image is shown it again with the input rate raised by half the base rate, up to
+    ``p["max_boosts"]`` times; its counts for that image are those of the last showing. The
+    blocks stay side by side: an image is shown again to all of them while any needs it, and
+    each block keeps the first showing at which it reached ``min_spikes``.
+    """
+    frozen = readout_network(blocks, x, p, seed, backend, directory, progress)
+    counts = [f["counts"] for f in frozen]
+    for boost in range(1, int(p.get("max_boosts", 0)) + 1):
+        low = [c.sum(axis=1) < p["min_spikes"] for c in counts]
+        again = np.flatnonzero(np.any(low, axis=0))
+        if again.size == 0:
+            break
+        # the images to show again first, the rest of x as padding that is never shown
+        order = np.concatenate([again, np.setdiff1d(np.arange(len(x)), again)])
+        louder = dict(p, input_rate=p["input_rate"] * (1 + 0.5 * boost))
+        shown = readout_network(blocks, np.asarray(x)[order], louder, seed + boost, backend, directory, progress,
+                                n_shown=again.size)
+        for c, needs, f in zip(counts, low, shown):
+            keep = needs[again]
+            c[again[keep]] = f["counts"][keep]
+    for f, c in zip(frozen, counts):
+        f["counts"] = c
+    return frozen
 
 
 # -- readouts ----------------------------------------------------------------------------------
@@ -376,19 +434,20 @@ def estimate_seconds(variants, images: Images, p, n_seeds: int, backend: str = "
     run's own network and backend; the time per image of each phase is then multiplied out
     (every variant trains alone; the readout runs all variants side by side, so its cost
     grows with their number). Compilation is not included; on cpp_standalone it is paid once
-    per structure (:mod:`homeostasis.simulations.cache`).
+    per structure (:mod:`homeostasis.simulations.cache`). Neither are the readout's louder
+    re-showings (:func:`boosted_readout`), which depend on what the network learns.
     """
     import time
 
     xtr, _, xte, _ = split(images, 0, max_train=p["max_train"], max_test=p["max_test"])
     x = xtr[:n_images]
     start = time.perf_counter()
-    learned = train_network(x, VARIANTS[variants[0]], p, 0, backend)
+    learned = train_network(x, VARIANTS[variants[0]], dict(p, n_passes=1), 0, backend)
     train = _run_seconds(start, backend) / len(x)
     start = time.perf_counter()
     readout_network([(learned["weights"], learned["v_th"], VARIANTS[variants[0]].inhibition)], x, p, 0, backend)
     readout = _run_seconds(start, backend) / len(x)
-    per_seed = len(variants) * (len(xtr) * train + (len(xtr) + len(xte)) * readout)
+    per_seed = len(variants) * (p.get("n_passes", 1) * len(xtr) * train + (len(xtr) + len(xte)) * readout)
     parallel = max(1, min(int(p["jobs"]), n_seeds))
     return {"seconds": per_seed * math.ceil(n_seeds / parallel), "train_ms": 1e3 * train, "readout_ms": 1e3 * readout}
 
@@ -400,7 +459,7 @@ def run_seed(variants, images: Images, p, seed: int, backend: str = "numpy", dir
     n_classes = len(images.classes)
     where = (lambda sub: None) if directory is None else (lambda sub: str(Path(directory) / sub))
     learned = {v: train_network(xtr, VARIANTS[v], p, seed, backend, where(f"train_{v}"), progress) for v in variants}
-    frozen = readout_network([(learned[v]["weights"], learned[v]["v_th"], VARIANTS[v].inhibition) for v in variants],
+    frozen = boosted_readout([(learned[v]["weights"], learned[v]["v_th"], VARIANTS[v].inhibition) for v in variants],
                              np.vstack([xtr, xte]), p, seed, backend, where("readout"), progress)
     out = {}
     for v, f in zip(variants, frozen):
@@ -465,9 +524,12 @@ def _check(p, variants, scaled: bool = True):
     for key in ("n_seeds", "jobs"):
         if not (isinstance(p[key], int) and p[key] > 0):
             raise ValueError(f"{key} must be a positive integer, got {p[key]!r}")
-    for key in ("max_train", "max_test"):
+    if not (isinstance(p.get("n_passes", 1), int) and p.get("n_passes", 1) > 0):
+        raise ValueError(f"n_passes must be a positive integer, got {p['n_passes']!r}")
+    for key in ("max_train", "max_test", "min_spikes", "max_boosts"):
         if not (isinstance(p[key], int) and p[key] >= 0):
-            raise ValueError(f"{key} must be a non-negative integer (0: all), got {p[key]!r}")
+            raise ValueError(f"{key} must be a non-negative integer{' (0: all)' if key.startswith('max_t') else ''}, "
+                             f"got {p[key]!r}")
     if not 0 < p["eta_anneal"] <= 1:
         raise ValueError(f"eta_anneal must lie in (0, 1], got {p['eta_anneal']!r}")
     for key in ("dt", "t_present", "t_rest"):
@@ -504,6 +566,11 @@ def _check(p, variants, scaled: bool = True):
               "on the same split"),
         Param("estimate", True, None, "first time 20 images and print the expected wall time", quick=False),
         Param("max_train", 0, None, "use at most this many training samples (0: all)", quick=50),
+        Param("n_passes", 1, None, "passes over the training images, reshuffled after the first with the seed "
+              "(the learning rate decays over all presentations)"),
+        Param("min_spikes", 5, None, "readout: an image evoking fewer spikes is shown again with the input rate "
+              "raised by half (Diehl & Cook's rule; 0: never)", quick=0),
+        Param("max_boosts", 4, None, "readout: at most this many louder showings of an image"),
         Param("max_test", 0, None, "use at most this many test samples (0: all)", quick=40),
         Param("t_present", 350 * ms, "ms", "presentation time of one image", quick=100 * ms),
         Param("t_rest", 150 * ms, "ms", "silence after each image", quick=50 * ms),
@@ -596,6 +663,7 @@ def stdp_digits(p, ctx) -> Result:
 
     data = {f"{v}_usage": np.array([r["usage"] for r in runs[v]]) for v in variants}
     data.update({f"{v}_weights": runs[v][0]["weights"] for v in variants})
+    data.update({f"{v}_v_th": runs[v][0]["v_th"] for v in variants})
     data.update({f"{v}_confusion": np.sum([r["confusion"] for r in runs[v]], axis=0) for v in variants})
     return Result(metrics, data, _figure(runs, variants, images, metrics), {"table.md": _table(metrics, variants, p)})
 
