@@ -372,6 +372,8 @@ def main(argv=None, *, exiting: bool = False) -> int:
             return sweep_main(args)
     except (KeyError, ValueError, DimensionMismatchError, OSError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        # an error raised without text (a bare TimeoutError from Dask's client) still says what it was
+        message = message if str(message) else type(err).__name__
         print(f"homeostasis {args.command}: error: {message}", file=sys.stderr)
         return 2
     except SimulationInterrupted as err:

@@ -228,3 +228,18 @@ def test_correspondence_quick_shows_every_invariant_on_both_sides(tmp_path):
     for scale in ("neuron", "synapse", "layer", "network"):
         assert m[scale]["invariant_holds"] == {"bio": True, "ann": True}, (scale, m[scale])
     assert "shared invariant" in (path / "table.md").read_text()
+
+
+def test_an_error_without_text_is_named_by_its_type(tmp_path, capsys):
+    @experiment("toy-bare-error", "Raises a TimeoutError without text (tests).", params=[], figure=False,
+                required_metrics=[])
+    def toy(p, ctx):
+        raise TimeoutError()
+
+    try:
+        assert main(["run", "toy-bare-error", "--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == "homeostasis run: error: TimeoutError", err
+        assert not (tmp_path / "toy-bare-error").exists()
+    finally:
+        reg._REGISTRY.pop("toy-bare-error", None)
