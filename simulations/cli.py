@@ -315,9 +315,18 @@ def console() -> int:
     At shutdown Python collects every object it still tracks; after Brian2 and sympy are
     loaded that took 0.45 s of every command, a tenth of a cached cpp_standalone run. The
     process is about to end, so its objects are frozen out of that collection instead.
+
+    After a Ctrl+C the status is 130 under ``python -m homeostasis`` too, not a death by
+    SIGINT: CPython's ``-m`` runner re-raises SIGINT at exit when a KeyboardInterrupt passed
+    through a string ``eval``/``exec`` on its way, even a caught one.
     """
     code = main(exiting=True)
     gc.freeze()
+    if code == 130:
+        # A KeyboardInterrupt that crossed a string eval/exec (sympy and Brian2 parse with them)
+        # leaves CPython flagged to end ``python -m`` by SIGINT, whatever the exit status; a
+        # string eval clears that flag (CPython 3.11-3.13).
+        eval("None", {})
     return code
 
 

@@ -123,6 +123,21 @@ def test_ctrl_c_aborts_ann_training_and_writes_no_table(tmp_path):
     assert b"table" not in run.out
 
 
+def test_the_status_is_130_when_the_interrupt_crossed_a_string_eval(tmp_path):
+    # sympy and Brian2 evaluate strings; a Ctrl+C landing in one is rare in time but leaves
+    # CPython set to end `python -m` by SIGINT (status -2). Here it lands there every time.
+    (tmp_path / "interrupted_in_eval.py").write_text(
+        "import sys\n"
+        "from homeostasis.simulations import cli\n"
+        "cli._list = lambda: eval('(_ for _ in ()).throw(KeyboardInterrupt)', {})\n"
+        "sys.exit(cli.console())\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "interrupted_in_eval", "list"], env=env, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 130, done.stderr.decode()[-3000:]
+    assert "interrupted (Ctrl+C)" in done.stderr.decode()
+
+
 # make test-all: in the default suite a Ctrl+C on a sweep is pressed during its compilation
 # (status 130, one line, no report of make) and a killed sweep resumes without recomputing
 # its finished points (test_sweep.py); this one presses it while points simulate (42 s of CPU)
