@@ -35,6 +35,8 @@ Examples
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from brian2 import (
     Subgroup,
@@ -345,6 +347,11 @@ class SynapseParts:
         if on_pre is not None and factors and "w_eff" not in on_pre:
             raise ValueError(f"the components of population {assembly.label} scale the transmitted weight "
                              f"({', '.join(factors)}): write w_eff, not w, in on_pre")
+        spike_code = "\n".join([on_pre or ""] + [t.on_pre + "\n" + t.on_pre_last for _, t in terms])
+        if factors and re.search(r"^\s*w\s*[-+*/]?=[^=]", spike_code, re.M):
+            # w_eff written out where a rule also writes w on the spike: Brian2's cython target
+            # leaves w undeclared there (a compile error, then numpy in its place)
+            transmit = re.sub(r"\bw_eff\b", f"(w * {' * '.join(factors)})", transmit)
         # a presynaptic trace kept per synapse counts its own spike first; a postsynaptic one
         # counts it last, after the rules read the value before the spike
         self.pre_lines = [(s, o) for s, o in [(transmit, "transmission" if on_pre is None else "your on_pre")]

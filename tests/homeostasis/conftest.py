@@ -4,10 +4,8 @@ import pytest
 from brian2 import Hz, SpikeMonitor, mV, ms, nS, pA, second
 
 
-def _every_spiking_mechanism(target, directory=None, global_gain=True):
+def _every_spiking_mechanism(target, directory=None):
     """Run the circuit on ``target`` and return what the mechanisms changed.
-
-    ``global_gain=False`` leaves GlobalHomeostasis out (it shares the I->E pathway with iSTDP).
 
     Connectivity and initial values are drawn here with numpy, and the drive is constant, so
     nothing depends on the target's own random numbers and every target must agree.
@@ -21,9 +19,8 @@ def _every_spiking_mechanism(target, directory=None, global_gain=True):
     model = ConductanceLIF()
     mechanisms = [SynapticScaling(target_rate=5 * Hz, tau_scaling=1 * second, tau_r=200 * ms),
                   AdaptiveThreshold(target_rate=5 * Hz, eta_threshold=0.5 * mV, tau_r=200 * ms),
-                  InhibitorySTDP(target_rate=5 * Hz, eta=0.5 * nS)]
-    if global_gain:
-        mechanisms.append(GlobalHomeostasis(target_rate=5 * Hz, tau_global=1 * second, tau_r=200 * ms))
+                  InhibitorySTDP(target_rate=5 * Hz, eta=0.5 * nS),
+                  GlobalHomeostasis(target_rate=5 * Hz, tau_global=1 * second, tau_r=200 * ms)]
     n_e, n_i = 40, 10
     if target == "cpp_standalone":
         brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=True, with_output=False)
@@ -48,7 +45,7 @@ def _every_spiking_mechanism(target, directory=None, global_gain=True):
         net.run(400 * ms, namespace={})
         return {"spikes": np.asarray(spikes.count[:]), "v_th": np.asarray(E.v_th / mV),
                 "g_scaling": np.asarray(E.g_scaling[:]), "w_ie": np.asarray(syn["IE"].w / nS),
-                "g_global": np.asarray(E.g_global[:]) if global_gain else np.ones(1),
+                "g_global": np.asarray(E.g_global[:]),
                 "codeobjects": {type(o.codeobj).__name__ for o in net.objects if getattr(o, "codeobj", None)}}
     finally:
         if target == "cpp_standalone":
@@ -67,7 +64,7 @@ def assert_same_learning(compiled, runtime):
     assert runtime["spikes"].sum() > 100  # enough activity for every rule to act
     assert np.ptp(compiled["w_ie"]) > 0.05 and np.ptp(compiled["g_scaling"]) > 0.01  # they did act
     assert np.ptp(compiled["v_th"]) > 0.5
-    assert abs(compiled["g_global"][0] - 1) > 0.01 or runtime["g_global"].size == 1  # with the global gain, it acted
+    assert abs(compiled["g_global"][0] - 1) > 0.01
     np.testing.assert_array_equal(compiled["spikes"], runtime["spikes"])
     for key in ("v_th", "g_scaling", "w_ie", "g_global"):
         np.testing.assert_allclose(compiled[key], runtime[key], rtol=1e-6, atol=1e-9, err_msg=key)
