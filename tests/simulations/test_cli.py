@@ -184,7 +184,14 @@ def test_figures_quick_produces_every_figure(tmp_path):
     assert main(["figures", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
     for name, exp in reg.registry().items():
         if exp.figure:
+            metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+            assert missing_metrics(exp, metrics["params"], metrics) == [], name
             assert (tmp_path / name / "figure.png").stat().st_size > 1000
+    # the correspondence's claim: each scale's invariant holds on both sides
+    corr = json.loads((tmp_path / "correspondence" / "metrics.json").read_text())
+    for scale in ("neuron", "synapse", "layer", "network"):
+        assert corr[scale]["invariant_holds"] == {"bio": True, "ann": True}, (scale, corr[scale])
+    assert "shared invariant" in (tmp_path / "correspondence" / "table.md").read_text()
 
 
 def _small_lateral(tmp_path, target, sub):
@@ -219,15 +226,6 @@ def test_run_name_help_lists_the_parameters(capsys):
     for name in ("target_rate", "tau_scaling", "block_rate", "boost_rate"):
         assert name in out
     assert main(["run", "no-such-experiment", "--help"]) == 2
-
-
-@pytest.mark.slow
-def test_correspondence_quick_shows_every_invariant_on_both_sides(tmp_path):
-    path = run_experiment("correspondence", quick=True, out=tmp_path, progress=False)
-    m = json.loads((path / "metrics.json").read_text())
-    for scale in ("neuron", "synapse", "layer", "network"):
-        assert m[scale]["invariant_holds"] == {"bio": True, "ann": True}, (scale, m[scale])
-    assert "shared invariant" in (path / "table.md").read_text()
 
 
 def test_an_error_without_text_is_named_by_its_type(tmp_path, capsys):
