@@ -29,7 +29,7 @@ from torch.nn.utils import parametrizations
 from ..ann.datasets import Dataset, load
 from ..ann.layers import UNITS
 from ..ann.validation import Interval, Options, RandomState, SequenceOf, Validated, check_random_state
-from ._common import TORCH_FACTORY
+from ._common import TORCH_FACTORY, Readouts
 from .layer import DivisiveNorm
 from .network import GlobalGain, GlobalHomeostasisNorm
 from .neuron import IntrinsicPlasticityNorm1d, IntrinsicPlasticityNorm2d
@@ -46,7 +46,7 @@ IMAGE_DATASETS = ("digits", "mnist1d")
 GROUPS = 4
 
 
-class CNN(Validated, nn.Module):
+class CNN(Readouts, Validated, nn.Module):
     """Conv-norm-ReLU-pool twice, then a linear read-out, normalized by ``method``.
 
     Parameters
@@ -125,29 +125,11 @@ class CNN(Validated, nn.Module):
             x = block(x)
         return self.readout(x.flatten(1))
 
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-        """Predicted class per sample of ``x``, in evaluation mode (the mode is restored after)."""
-        was_training = self.training
-        self.eval()
-        try:
-            return torch.cat([self(x[i:i + batch_size]).argmax(dim=1) for i in range(0, len(x), batch_size)])
-        finally:
-            self.train(was_training)
-
-    @torch.no_grad()
-    def hidden_activations(self, x: torch.Tensor) -> list:
-        """Each block's output (after ReLU and pooling), in evaluation mode (restored after)."""
-        was_training = self.training
-        self.eval()
-        try:
-            out = []
-            for block in self.blocks:
-                x = block(x)
-                out.append(x)
-            return out
-        finally:
-            self.train(was_training)
+    def _hidden(self, x: torch.Tensor):
+        """Each block's output (after ReLU and pooling): what ``hidden_activations`` returns."""
+        for block in self.blocks:
+            x = block(x)
+            yield x
 
     def extra_repr(self) -> str:
         return f"input_shape={self.input_shape}, method={self.method!r}"

@@ -23,7 +23,7 @@ from torch.nn.utils import parametrizations
 from .. import ann
 from ..ann.mlp import MLP as _NumpyMLP
 from ..ann.validation import Validated
-from ._common import TORCH_FACTORY
+from ._common import TORCH_FACTORY, Readouts
 from .layer import DivisiveNorm
 from .network import GlobalGain, GlobalHomeostasisNorm
 from .neuron import IntrinsicPlasticityNorm1d
@@ -36,7 +36,7 @@ def _array(a, factory):
     return torch.as_tensor(a, **factory).clone()
 
 
-class MLP(Validated, nn.Module):
+class MLP(Readouts, Validated, nn.Module):
     """Fully connected network whose hidden blocks use one normalization method (torch engine).
 
     Parameters
@@ -118,30 +118,12 @@ class MLP(Validated, nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
 
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-        """Predicted class per row of ``x``, in evaluation mode (the mode is restored after)."""
-        was_training = self.training
-        self.eval()
-        try:
-            return torch.cat([self(x[i:i + batch_size]).argmax(dim=1) for i in range(0, len(x), batch_size)])
-        finally:
-            self.train(was_training)
-
-    @torch.no_grad()
-    def hidden_activations(self, x: torch.Tensor) -> list:
-        """Post-activation outputs of every hidden block, in evaluation mode (restored after)."""
-        was_training = self.training
-        self.eval()
-        try:
-            out = []
-            for k, module in enumerate(self.layers):
-                x = module(x)
-                if k in self._activations:
-                    out.append(x)
-            return out
-        finally:
-            self.train(was_training)
+    def _hidden(self, x: torch.Tensor):
+        """The post-activation output of every hidden block: what ``hidden_activations`` returns."""
+        for k, module in enumerate(self.layers):
+            x = module(x)
+            if k in self._activations:
+                yield x
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}, method={self.method!r}"
