@@ -13,9 +13,9 @@ from homeostasis.ann.layers import softmax_cross_entropy  # noqa: E402
 from homeostasis.ann.optim import Adam  # noqa: E402
 
 
-def steps_per_second(method, data, steps=200, batch_size=100, warmup=10):
-    """Full training steps (forward, loss, backward, Adam) per second for one method."""
-    net = MLP([data.x_train.shape[1], 100, 100, data.n_classes], method, seed=0)
+def training_step(method, data, batch_size=100):
+    """One full training step (forward, loss, backward, Adam) of the default protocol's MLP."""
+    net = MLP([data.x_train.shape[1], 100, 100, data.n_classes], method, random_state=0)
     opt = Adam(net.layers, 1e-2)
     x, y = data.x_train[:batch_size], data.y_train[:batch_size]
 
@@ -24,6 +24,12 @@ def steps_per_second(method, data, steps=200, batch_size=100, warmup=10):
         net.backward(d)
         opt.step()
 
+    return step
+
+
+def steps_per_second(method, data, steps=200, batch_size=100, warmup=10):
+    """Full training steps (forward, loss, backward, Adam) per second for one method."""
+    step = training_step(method, data, batch_size)
     for _ in range(warmup):  # first calls pay for allocation and caches
         step()
     start = time.perf_counter()

@@ -10,22 +10,9 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from homeostasis.ann import METHODS, MLP, load  # noqa: E402
-from homeostasis.ann.layers import softmax_cross_entropy  # noqa: E402
-from homeostasis.ann.optim import Adam  # noqa: E402
+from homeostasis.ann import METHODS, load  # noqa: E402
 
-
-def _numpy_step(method, data, batch_size):
-    net = MLP([data.x_train.shape[1], 100, 100, data.n_classes], method, random_state=0)
-    opt = Adam(net.layers, 1e-2)
-    x, y = data.x_train[:batch_size], data.y_train[:batch_size]
-
-    def step():
-        _, d = softmax_cross_entropy(net.forward(x, training=True), y)
-        net.backward(d)
-        opt.step()
-
-    return step
+from .mlp_throughput import training_step  # noqa: E402
 
 
 def _torch_step(method, data, batch_size, dtype):
@@ -68,7 +55,7 @@ def run(steps=200, rounds=3, small=False):
     steps, rounds = (50, 1) if small else (steps, rounds)
     rates = {}
     for m in METHODS:
-        numpy_step, torch_step = _numpy_step(m, data, 100), _torch_step(m, data, 100, torch.float32)
+        numpy_step, torch_step = training_step(m, data, 100), _torch_step(m, data, 100, torch.float32)
         best_numpy = best_torch = 0.0
         for _ in range(rounds):
             best_numpy = max(best_numpy, _rate(numpy_step, steps))
