@@ -12,6 +12,12 @@ if "HOMEOSTASIS_CACHE_DIR" not in os.environ:
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    # the longest tests start first: started last, one of them kept a worker busy minutes
+    # after the other had finished
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
+
 @pytest.fixture(autouse=True)
 def _numpy_target():
     """Every test starts on the numpy runtime target and Brian2's default time step (0.1 ms)."""

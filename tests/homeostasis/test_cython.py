@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.compiled
 
 
+@pytest.mark.first
 def test_every_spiking_mechanism_compiles_on_cython_and_matches_numpy(every_spiking_mechanism, same_learning):
     # iSTDP writes w where the global gain's w_eff reads it (the I->E pathway): cython once
     # compiled that code object on numpy instead, and its spikes differed from the numpy target's

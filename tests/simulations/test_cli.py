@@ -180,6 +180,7 @@ def test_lateral_inhibition_runs_end_to_end_through_python_m(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.first
 def test_figures_quick_produces_every_figure(tmp_path):
     assert main(["figures", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
     for name, exp in reg.registry().items():

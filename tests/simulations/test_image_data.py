@@ -187,6 +187,7 @@ def test_a_run_on_idx_files_keeps_the_split_derives_the_scale_and_an_explicit_va
 
 
 @pytest.mark.slow
+@pytest.mark.first
 @pytest.mark.standalone
 def test_quick_run_on_the_bundled_mnist_subset_learns_where_every_ablation_does_not(tmp_path):
     # the quick protocol (20 neurons, 100 ms images) over 300 training and 100 test images;
