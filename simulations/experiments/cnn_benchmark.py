@@ -22,7 +22,7 @@ from homeostasis.analysis import activation_drift, usage_cv
 
 from ..registry import Param, Result, experiment
 from ..style import figure
-from .normalization_benchmark import PROBE_SAMPLES, _early, _pct, parse_list, summarize
+from .normalization_benchmark import PROBE_SAMPLES, _accuracy_and_speed, _early, _pct, parse_list, summarize
 
 __all__ = ["cnn_benchmark_runs", "format_cnn_table"]
 
@@ -103,14 +103,7 @@ def format_cnn_table(summary: dict, title: str) -> str:
                   "| method | accuracy (%) | steps to target | accuracy at 10 % (%) | activation drift | "
                   "channel usage CV | s per run |", "|---|---|---|---|---|---|---|"]
         for m, s in per.items():
-            acc = _pct(s["accuracy_mean"], s["accuracy_std"]) + f" (n={s['n_seeds']}" + \
-                (f", {s['n_diverged']} diverged" if s["n_diverged"] else "") + ")"
-            if s["steps_to_target"] is None:
-                speed = "not reached" if target is not None else "n/a"
-            else:
-                speed = f"{s['steps_to_target']:.0f} +- {s['steps_to_target_std']:.0f}"
-                if s["n_reached"] < s["n_seeds"]:
-                    speed += f" ({s['n_reached']}/{s['n_seeds']} reached)"
+            acc, speed = _accuracy_and_speed(s, target)
 
             def num(key, fmt):
                 return "n/a" if s[key] is None else f"{s[key]:{fmt}} +- {s[key + '_std']:{fmt}}"

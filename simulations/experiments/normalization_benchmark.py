@@ -159,6 +159,18 @@ def _pct(mean, std):
     return "n/a" if mean is None else f"{100 * mean:.1f} +- {100 * std:.1f}"
 
 
+def _accuracy_and_speed(s: dict, target) -> tuple:
+    """The accuracy and steps-to-target cells of one method's row (``s``: its summary)."""
+    acc = _pct(s["accuracy_mean"], s["accuracy_std"]) + f" (n={s['n_seeds']}" + \
+        (f", {s['n_diverged']} diverged" if s["n_diverged"] else "") + ")"
+    if s["steps_to_target"] is None:
+        return acc, ("not reached" if target is not None else "n/a")
+    speed = f"{s['steps_to_target']:.0f} +- {s['steps_to_target_std']:.0f}"
+    if s["n_reached"] < s["n_seeds"]:
+        speed += f" ({s['n_reached']}/{s['n_seeds']} reached)"
+    return acc, speed
+
+
 def format_table(summary: dict, title: str) -> str:
     """Markdown: one table per dataset, one row per method (mean +- std over seeds)."""
     parts = [f"### {title}", ""]
@@ -170,14 +182,7 @@ def format_table(summary: dict, title: str) -> str:
                   "| method | accuracy (%) | steps to target | accuracy at 10 % (%) | activation drift |",
                   "|---|---|---|---|---|"]
         for m, s in per.items():
-            acc = _pct(s["accuracy_mean"], s["accuracy_std"]) + f" (n={s['n_seeds']}" + \
-                (f", {s['n_diverged']} diverged" if s["n_diverged"] else "") + ")"
-            if s["steps_to_target"] is None:
-                speed = "not reached" if target is not None else "n/a"
-            else:
-                speed = f"{s['steps_to_target']:.0f} +- {s['steps_to_target_std']:.0f}"
-                if s["n_reached"] < s["n_seeds"]:
-                    speed += f" ({s['n_reached']}/{s['n_seeds']} reached)"
+            acc, speed = _accuracy_and_speed(s, target)
             drift = "n/a" if s["activation_drift"] is None else \
                 f"{s['activation_drift']:.3f} +- {s['activation_drift_std']:.3f}"
             parts.append(f"| {m} | {acc} | {speed} | {_pct(s['accuracy_early'], s['accuracy_early_std'])} | {drift} |")
