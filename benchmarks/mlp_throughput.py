@@ -29,7 +29,11 @@ def training_step(method, data, batch_size=100):
 
 def steps_per_second(method, data, steps=200, batch_size=100, warmup=10):
     """Full training steps (forward, loss, backward, Adam) per second for one method."""
-    step = training_step(method, data, batch_size)
+    return rate(training_step(method, data, batch_size), steps, warmup)
+
+
+def rate(step, steps, warmup=10):
+    """Calls of ``step`` per second, timed over ``steps`` calls after ``warmup`` untimed ones."""
     for _ in range(warmup):  # first calls pay for allocation and caches
         step()
     start = time.perf_counter()

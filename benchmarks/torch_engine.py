@@ -6,13 +6,12 @@ each, and the best round of each is kept, so a burst of load on a shared machine
 both alike. Prints steps per second of each and the ratio torch / numpy (above 1: torch faster).
 """
 import os
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from homeostasis.ann import METHODS, load  # noqa: E402
 
-from .mlp_throughput import training_step  # noqa: E402
+from .mlp_throughput import rate, training_step  # noqa: E402
 
 
 def _torch_step(method, data, batch_size, dtype):
@@ -34,15 +33,6 @@ def _torch_step(method, data, batch_size, dtype):
     return step
 
 
-def _rate(step, steps, warmup=10):
-    for _ in range(warmup):  # first calls pay for allocation and caches
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return steps / (time.perf_counter() - start)
-
-
 def run(steps=200, rounds=3, small=False):
     """Print and return ``{method: (numpy steps/s, torch float32 steps/s)}``."""
     try:
@@ -58,8 +48,8 @@ def run(steps=200, rounds=3, small=False):
         numpy_step, torch_step = training_step(m, data, 100), _torch_step(m, data, 100, torch.float32)
         best_numpy = best_torch = 0.0
         for _ in range(rounds):
-            best_numpy = max(best_numpy, _rate(numpy_step, steps))
-            best_torch = max(best_torch, _rate(torch_step, steps))
+            best_numpy = max(best_numpy, rate(numpy_step, steps))
+            best_torch = max(best_torch, rate(torch_step, steps))
         rates[m] = (best_numpy, best_torch)
     print(f"{'method':10s} {'numpy/s':>9s} {'torch/s':>9s} {'torch/numpy':>12s}   "
           f"(40-100-100-10, batch 100, Adam, one thread, torch float32, best of {rounds} x {steps} steps)")
