@@ -18,11 +18,11 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from homeostasis.analysis import activation_drift, usage_cv
+from homeostasis.analysis import usage_cv
 
 from ..registry import Param, Result, experiment
 from ..style import figure
-from .normalization_benchmark import PROBE_SAMPLES, _accuracy_and_speed, _early, _pct, parse_list, summarize
+from .normalization_benchmark import PROBE_SAMPLES, _accuracy_and_speed, _pct, parse_list, record_run, summarize
 
 __all__ = ["cnn_benchmark_runs", "format_cnn_table"]
 
@@ -64,18 +64,10 @@ def cnn_benchmark_runs(datasets, methods, seeds=5, steps=2000, batch_size=64, lr
             h = fit(model, data, steps, batch_size, "adam", lr, seed=s, eval_every=max(1, steps // records),
                     probe=data.x_test[:PROBE_SAMPLES])
         except FloatingPointError:
-            entry["diverged"] += 1
-            for key in ("accuracy", "train_accuracy", "accuracy_early", "activation_drift", "usage_cv", "seconds"):
-                entry[key].append(float("nan"))
-            entry["curves"].append(None)
+            record_run(entry, None, steps)
             continue
         entry["seconds"].append(time.perf_counter() - start)
-        entry["accuracy"].append(h.final_test_accuracy)
-        entry["train_accuracy"].append(h.final_train_accuracy)
-        entry["curves"].append((h.steps, h.test_accuracy))
-        entry["accuracy_early"].append(_early(h.steps, h.test_accuracy, steps))
-        entry["activation_drift"].append(float(np.mean([activation_drift(mu, sd)
-                                                        for mu, sd in zip(h.probe_mean, h.probe_std)])))
+        record_run(entry, h, steps)
         probe = torch.as_tensor(data.x_test[:PROBE_SAMPLES], dtype=next(model.parameters()).dtype)
         entry["usage_cv"].append(_channel_usage(model, probe))
     return out

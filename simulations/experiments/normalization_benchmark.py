@@ -102,20 +102,31 @@ def benchmark(datasets, methods, seeds=5, steps=6000, batch_size=100, protocol="
                           optimizer=proto["optimizer"], lr=proto["lr"], seed=s, eval_every=max(1, steps // records),
                           probe=data.x_test[:PROBE_SAMPLES])
         except FloatingPointError:
-            # a diverged run is a result (reported, counted), not a crash of the benchmark
-            entry["diverged"] += 1
-            for key in ("accuracy", "train_accuracy", "accuracy_early", "activation_drift"):
-                entry[key].append(float("nan"))
-            entry["curves"].append(None)
-            continue
-        entry["accuracy"].append(h.final_test_accuracy)
-        entry["train_accuracy"].append(h.final_train_accuracy)
-        entry["curves"].append((h.steps, h.test_accuracy))
-        entry["accuracy_early"].append(_early(h.steps, h.test_accuracy, steps))
-        # one number per run: the drift of each hidden layer, averaged over the layers
-        entry["activation_drift"].append(float(np.mean([activation_drift(mu, sd)
-                                                        for mu, sd in zip(h.probe_mean, h.probe_std)])))
+            h = None
+        record_run(entry, h, steps)
     return out
+
+
+def record_run(entry: dict, h, steps: int):
+    """Append one run's accuracies, curve, early accuracy and drift from its history ``h``.
+
+    ``h`` is None for a diverged run: a result (counted, and NaN in every list the entry
+    holds), not a crash of the benchmark.
+    """
+    if h is None:
+        entry["diverged"] += 1
+        for key, values in entry.items():
+            if key not in ("diverged", "curves"):
+                values.append(float("nan"))
+        entry["curves"].append(None)
+        return
+    entry["accuracy"].append(h.final_test_accuracy)
+    entry["train_accuracy"].append(h.final_train_accuracy)
+    entry["curves"].append((h.steps, h.test_accuracy))
+    entry["accuracy_early"].append(_early(h.steps, h.test_accuracy, steps))
+    # one number per run: the drift of each hidden layer, averaged over the layers
+    entry["activation_drift"].append(float(np.mean([activation_drift(mu, sd)
+                                                    for mu, sd in zip(h.probe_mean, h.probe_std)])))
 
 
 def _mean_std(values):

@@ -41,3 +41,23 @@ def test_accuracy_early_is_the_first_record_at_or_after_ten_percent_of_the_steps
     assert _early(STEPS, acc, 2000) == 0.2  # 10 % of 2000 = 200
     assert _early(STEPS, acc, 2500) == 0.3  # 250 falls between records: the next one
     assert _early(STEPS, acc, 10_000) == 0.5  # past the last record: the last one
+
+
+def test_a_diverged_run_is_counted_and_leaves_nan_in_every_number_of_its_entry(monkeypatch):
+    from types import SimpleNamespace
+
+    from homeostasis.simulations.experiments import normalization_benchmark as nb
+
+    def fit(model, data, steps, seed, **kwargs):
+        if seed == 1:
+            raise FloatingPointError("overflow")
+        return SimpleNamespace(final_test_accuracy=0.8, final_train_accuracy=0.9, steps=STEPS,
+                               test_accuracy=np.array([0.5, 0.6, 0.7, 0.8, 0.8]),
+                               probe_mean=[np.zeros((2, 3))], probe_std=[np.ones((2, 3))])
+
+    monkeypatch.setattr(nb, "engine", lambda name: (lambda sizes, method, random_state: None, fit))
+    entry = nb.benchmark(["digits"], ["none"], seeds=3, steps=500)["digits"]["none"]
+    assert entry["diverged"] == 1 and entry["curves"][1] is None
+    for key in ("accuracy", "train_accuracy", "accuracy_early", "activation_drift"):
+        assert len(entry[key]) == 3 and np.isnan(entry[key][1]) and not np.isnan(entry[key][0]), key
+    assert summarize({"digits": {"none": entry}})["digits"]["none"]["n_diverged"] == 1
