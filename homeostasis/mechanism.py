@@ -81,6 +81,10 @@ class Mechanism(ParameterSet):
         """Equation text this mechanism adds to a population of ``model`` neurons."""
         raise NotImplementedError
 
+    def mark_built_into(self, group_name: str):
+        """Record that the group ``group_name`` was built with this mechanism (for :meth:`replace`)."""
+        object.__setattr__(self, "_built_into", getattr(self, "_built_into", ()) + (group_name,))
+
     def replace(self, **changes):
         """A copy with some parameters changed (validated again).
 

@@ -556,10 +556,8 @@ class Circuit:
         self._objects.append(group)
         self._objects.extend(parts.setup(group, initial, clock=self._clock, circuit=self))
         for comp in parts.components:  # a changed copy of a built mechanism changes nothing here
-            try:
-                object.__setattr__(comp, "_built_into", getattr(comp, "_built_into", ()) + (group.name,))
-            except (AttributeError, TypeError):
-                pass
+            if hasattr(comp, "mark_built_into"):
+                comp.mark_built_into(group.name)
         return group
 
     def model_of(self, group) -> object:

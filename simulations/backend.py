@@ -54,7 +54,7 @@ class _Project:
         self.lock = self.temporary = self.t_end = self.cached = None
 
 
-_project: _Project | None = None  # one at a time per process: Brian2 has one device
+active_project: _Project | None = None  # one at a time per process: Brian2 has one device
 _history: list = []
 
 
@@ -76,7 +76,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
     ...     g = NeuronGroup(1, "dv/dt = -v / (10*ms) : 1")
     ...     Network(g).run(1 * ms)
     """
-    global _project
+    global active_project
     import brian2
 
     from homeostasis.models import brian2_compat, runtime
@@ -97,7 +97,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
             brian2.device.run_environment_variables[SEED_VARIABLE] = str(int(seed))
         elif seed is not None:
             brian2.seed(int(seed))
-        _project = _Project(directory, project, threads)
+        active_project = _Project(directory, project, threads)
     else:
         brian2.prefs.codegen.target = backend
         if backend == "cython" and os.environ.get("HOMEOSTASIS_CYTHON_CACHE"):
@@ -108,7 +108,7 @@ def simulation(backend: str = "numpy", seed: int | None = None, directory: str |
         yield
     finally:
         if backend == "cpp_standalone":
-            project, _project = _project, None
+            project, active_project = active_project, None
             if project.timings:
                 _history.append(standalone_timings(project))
             project.lock and project.lock.release()
@@ -134,7 +134,7 @@ def standalone_timings(project=None) -> dict:
     """Seconds of the active cpp_standalone project: ``generate`` (the C++ code), ``compile``
     (``make``; next to nothing when the structure was built before), ``run``; ``cached`` (the
     binary was not rebuilt), ``threads`` and the build ``directory``."""
-    project = project or _project
+    project = project or active_project
     return {} if project is None else dict(project.timings, cached=project.cached, threads=project.threads,
                                            directory=project.directory)
 
@@ -145,7 +145,7 @@ def _build(device, net):
 
     from . import cache
 
-    project = _project
+    project = active_project
     if project.directory is not None:
         directory = Path(project.directory)
         project.lock = cache.BuildLock(directory.with_name(directory.name + ".lock")).wait(check_interrupt)
@@ -175,8 +175,8 @@ def _run(device, net, run_args=None):
 
     args = {**runtime.run_args(objects(net)), **(run_args or {})}
     start = time.perf_counter()
-    device.run(directory=_project.directory, with_output=False, run_args=args)
-    _project.timings["run"] = time.perf_counter() - start
+    device.run(directory=active_project.directory, with_output=False, run_args=args)
+    active_project.timings["run"] = time.perf_counter() - start
 
 
 class SimulationInterrupted(RuntimeError):
@@ -277,7 +277,7 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
     run_args = run_kwargs.pop("run_args", None)
     if run_args is not None and device is None:
         raise TypeError("run_args apply to cpp_standalone only; on the runtime targets set the values before the run")
-    if device is not None and _project is None:
+    if device is not None and active_project is None:
         raise RuntimeError("run a network on cpp_standalone inside homeostasis.simulations.backend.simulation()")
     t_end = float(net.t_ + float(duration))
     run_kwargs["level"] = run_kwargs.get("level", 0) + 1
@@ -307,8 +307,8 @@ def run_network(net, duration, progress: bool = True, **run_kwargs):
         if graceful is not None:
             brian2.prefs[key] = graceful
     check_interrupt()
-    if _project is not None:
-        _project.t_end = t_end
+    if active_project is not None:
+        active_project.t_end = t_end
     _check_complete(net, t_end)
 
 
@@ -322,7 +322,7 @@ def rerun_network(net, parameters=None, run_args=None):
     from homeostasis.models.runtime import set_parameter, standalone_device
 
     device = standalone_device()
-    if device is None or _project is None or not device.has_been_run:
+    if device is None or active_project is None or not device.has_been_run:
         raise RuntimeError("rerun_network runs a cpp_standalone project again: call run_network first, "
                            "inside simulation('cpp_standalone')")
     for group, name, value in ((g, n, v) for g, values in (parameters or {}).items() for n, v in values.items()):
@@ -330,7 +330,7 @@ def rerun_network(net, parameters=None, run_args=None):
     check_interrupt()
     _run(device, net, run_args)
     check_interrupt()
-    _check_complete(net, _project.t_end)
+    _check_complete(net, active_project.t_end)
 
 
 def _check_complete(net, t_end: float):
